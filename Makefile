@@ -1,0 +1,40 @@
+# Land-AI Workbench: `make lab` starts JupyterLab, `make test` runs every test.
+# Both create .venv when it is missing and reuse it afterwards.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KERNEL := land-ai-workbench
+STAMP := $(VENV)/.installed
+PORT ?= 8888
+
+.PHONY: lab test test-fast venv browser-deps screenshots benchmarks clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned to 2.13.0 in pyproject.toml, which takes the local CPU wheel here
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Land-AI Workbench"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT)
+
+test: $(STAMP) browser-deps
+	WORKBENCH_FAST=1 $(BIN)/python -m pytest tests workbench --doctest-modules
+	WORKBENCH_FAST=1 $(BIN)/python -m pytest --nbval-lax --nbval-kernel-name=$(KERNEL) -p no:cacheprovider notebooks
+
+browser-deps: $(STAMP)
+	@bash .ci/browser-deps.sh $(BIN)/python
+
+screenshots: $(STAMP) browser-deps
+	WORKBENCH_FAST=1 WORKBENCH_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser -m browser
+
+benchmarks: $(STAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

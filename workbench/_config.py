@@ -1,0 +1,60 @@
+"""Run-mode switches shared by every study: fast mode for headless runs, and seeding."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def fast_mode() -> bool:
+    """Whether the workbench runs in fast mode.
+
+    Fast mode (environment variable ``WORKBENCH_FAST=1``) shrinks data sizes,
+    epochs and search budgets so that every notebook runs headless in seconds
+    under nbval. It never skips a section.
+
+    Returns
+    -------
+    bool
+        True when ``WORKBENCH_FAST`` is set to 1/true/yes/on.
+    """
+    return os.environ.get("WORKBENCH_FAST", "").strip().lower() in _TRUE
+
+
+def pick(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["WORKBENCH_FAST"] = "1"
+    >>> pick(full=1000, fast=10)
+    10
+    """
+    return fast if fast_mode() else full
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python, NumPy and (when imported) PyTorch; return a NumPy generator.
+
+    Parameters
+    ----------
+    seed : int
+        The seed; the same seed gives the same results.
+
+    Returns
+    -------
+    numpy.random.Generator
+        A generator seeded with ``seed``, for code that takes one explicitly.
+    """
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    import sys
+
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    return np.random.default_rng(seed)
