@@ -91,3 +91,7 @@ __all__ = [
     "le_to_et",
     "et_to_le",
 ]
+
+from .reference import REFERENCE_METHODS, reference_et  # noqa: E402  (uses the formulas above)
+
+__all__ += ["REFERENCE_METHODS", "reference_et"]
