@@ -444,7 +444,7 @@ def _check_flux(value, arg, arguments) -> None:
     inputs={"tmax": "degC", "tmin": "degC", "ea": "kPa", "rs": _flux_unit, "rso": _flux_unit, "rs_rso": None},
     checks={"tmax": check_celsius, "tmin": check_celsius, "rs": _check_flux, "rso": _check_flux},
 )
-def net_longwave_radiation(tmax, tmin, ea, rs, rso, *, per="day", rs_rso=None):
+def net_longwave_radiation(tmax, tmin, ea, rs, rso, *, per="day", rs_rso=None, rs_rso_min=0.3):
     r"""Net outgoing longwave radiation (FAO-56 Eq. 39).
 
     .. math::
@@ -453,9 +453,9 @@ def net_longwave_radiation(tmax, tmin, ea, rs, rso, *, per="day", rs_rso=None):
                  (0.34 - 0.14\sqrt{e_a}) \left(1.35 \frac{R_s}{R_{so}} - 0.35\right)
 
     with :math:`T_K = T + 273.16`. The relative shortwave radiation
-    :math:`R_s/R_{so}` is limited to [0.3, 1.0] (FAO-56 states ≤ 1.0; the lower
-    bound is ASCE-EWRI 2005 and pyet's), and set to 0.3 where R_so = 0
-    (polar night) unless ``rs_rso`` is given.
+    :math:`R_s/R_{so}` is limited to [``rs_rso_min``, 1.0] (FAO-56 states ≤ 1.0;
+    the lower bound 0.3 is ASCE-EWRI 2005's and pyet's), and set to
+    ``rs_rso_min`` where R_so = 0 (polar night) unless ``rs_rso`` is given.
 
     Parameters
     ----------
@@ -471,6 +471,9 @@ def net_longwave_radiation(tmax, tmin, ea, rs, rso, *, per="day", rs_rso=None):
     rs_rso : float, numpy.ndarray or xarray.DataArray, optional
         The relative shortwave radiation to use instead of rs/rso [-]; FAO-56
         recommends the value of 2-3 hours before sunset for night-time hours.
+    rs_rso_min : float, optional
+        Lower limit of the relative shortwave radiation [-]: 0.3 (ASCE-EWRI 2005,
+        pyet) keeps the cloudiness factor positive; 0 applies FAO-56's ≤ 1.0 limit only.
 
     Returns
     -------
@@ -496,8 +499,8 @@ def net_longwave_radiation(tmax, tmin, ea, rs, rso, *, per="day", rs_rso=None):
     sigma = STEFAN_BOLTZMANN_HOUR if per == "hour" else STEFAN_BOLTZMANN_DAY
     if rs_rso is None:
         rs, rso = np.broadcast_arrays(np.asarray(rs, dtype=float), np.asarray(rso, dtype=float))
-        rs_rso = np.divide(rs, rso, out=np.full(rs.shape, 0.3), where=rso > 0)
-    ratio = np.clip(rs_rso, 0.3, 1.0)
+        rs_rso = np.divide(rs, rso, out=np.full(rs.shape, float(rs_rso_min)), where=rso > 0)
+    ratio = np.clip(rs_rso, rs_rso_min, 1.0)
     emitted = sigma * 0.5 * ((tmax + ZERO_CELSIUS) ** 4 + (tmin + ZERO_CELSIUS) ** 4)
     return emitted * (0.34 - 0.14 * np.sqrt(ea)) * (1.35 * ratio - 0.35)
 
