@@ -148,6 +148,13 @@ def _covariance(stack, ncore: int, skipna: bool) -> np.ndarray:
     return out
 
 
+def _positive(x):
+    """``x`` where it is > 0, NaN elsewhere (NumPy arrays or DataArrays, lazily)."""
+    if hasattr(x, "where"):
+        return x.where(x > 0)
+    return np.where(x > 0, x, np.nan)
+
+
 def _tcol_from_cov(cxx, cyy, czz, cxy, cxz, cyz):
     """Classic and extended triple collocation from the six covariances.
 
@@ -157,9 +164,9 @@ def _tcol_from_cov(cxx, cyy, czz, cxy, cxz, cyz):
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         err = (cxx - cxy * cxz / cyz, cyy - cxy * cyz / cxz, czz - cxz * cyz / cxy)
-        beta = (np.ones_like(cxx), cxz / cyz, cxy / cyz)
+        beta = (cxx * 0.0 + 1.0, cxz / cyz, cxy / cyz)
         rho2 = (cxy * cxz / (cxx * cyz), cxy * cyz / (cyy * cxz), cxz * cyz / (czz * cxy))
-        snr = tuple(-10.0 * np.log10(1.0 / r - 1.0) for r in rho2)
+        snr = tuple(-10.0 * np.log10(_positive(1.0 / r - 1.0)) for r in rho2)
     return err, beta, rho2, snr
 
 
