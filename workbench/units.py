@@ -10,7 +10,7 @@ Examples
 --------
 >>> import xarray as xr
 >>> rn = xr.DataArray([100.0], dims="time", attrs={"units": "W m-2"})
->>> float(convert(rn, "MJ m-2 d-1", name="rn")[0])
+>>> round(float(convert(rn, "MJ m-2 d-1", name="rn")[0]), 10)  # pint gives 8.639999999999999
 8.64
 """
 
