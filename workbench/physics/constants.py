@@ -1,13 +1,7 @@
 """Physical constants used by the reference evapotranspiration formulas.
 
-Values and units as in FAO-56 (Allen et al. 1998), Chapter 3 and Annex 3,
-unless stated otherwise.
-
-References
-----------
-Allen, R. G., Pereira, L. S., Raes, D. and Smith, M. (1998) Crop
-evapotranspiration: guidelines for computing crop water requirements. FAO
-Irrigation and Drainage Paper 56, Rome.
+Values and units as in FAO-56 (Allen et al. 1998; full reference in
+:mod:`workbench.physics`), Chapter 3 and Annex 3.
 """
 
 from __future__ import annotations

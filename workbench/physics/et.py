@@ -1,17 +1,11 @@
 """Evapotranspiration formulas: FAO-56 Penman-Monteith (daily, hourly), Priestley-Taylor,
 Hargreaves-Samani and Penman-Monteith with a surface resistance.
 
-The FAO-56 formulas work in MJ m-2 d-1 (or MJ m-2 h-1) and return mm d-1 (mm h-1);
-:func:`penman_monteith` works in W m-2 and returns the latent heat flux, which
-:func:`le_to_et` turns into mm. Numbers, NumPy arrays and xarray DataArrays are
-accepted (see :mod:`workbench.physics`). No result is clipped at zero: negative
-values (dew, night-time condensation) are returned as computed.
-
-References
-----------
-Allen, R. G., Pereira, L. S., Raes, D. and Smith, M. (1998) Crop
-evapotranspiration: guidelines for computing crop water requirements. FAO
-Irrigation and Drainage Paper 56, Rome.
+The FAO-56 formulas (Allen et al. 1998; full reference in :mod:`workbench.physics`)
+work in MJ m-2 d-1 (or MJ m-2 h-1) and return mm d-1 (mm h-1); :func:`penman_monteith`
+works in W m-2 and returns the latent heat flux, which :func:`le_to_et` turns into mm.
+No result is clipped at zero: negative values (dew, night-time condensation) are
+returned as computed.
 """
 
 from __future__ import annotations

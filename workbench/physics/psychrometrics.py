@@ -1,15 +1,9 @@
 """Psychrometrics: vapour pressure, its slope, the psychrometric constant, latent heat and air density.
 
-All formulas follow FAO-56 (Allen et al. 1998), Chapter 3 and Annex 3. They
-accept numbers, NumPy arrays (taken to be in the documented units) and
-xarray DataArrays (converted from ``attrs["units"]``; the result is a named
-DataArray with ``units`` and ``long_name``; dask stays lazy).
-
-References
-----------
-Allen, R. G., Pereira, L. S., Raes, D. and Smith, M. (1998) Crop
-evapotranspiration: guidelines for computing crop water requirements. FAO
-Irrigation and Drainage Paper 56, Rome.
+All formulas follow FAO-56 (Allen et al. 1998), Chapter 3 and Annex 3; the
+full reference is in :mod:`workbench.physics`. They accept numbers, NumPy
+arrays (in the documented units) and xarray DataArrays (converted from
+``attrs["units"]``; the result is a named DataArray; dask stays lazy).
 """
 
 from __future__ import annotations

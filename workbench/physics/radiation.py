@@ -1,15 +1,8 @@
 """Radiation for reference evapotranspiration: extraterrestrial, solar, clear-sky and net radiation.
 
-FAO-56 (Allen et al. 1998) Chapter 3, Eqs. 21-40 and 50. Daily quantities are
-in MJ m-2 d-1, hourly ones in MJ m-2 h-1; latitude and longitude are in
-degrees (north and east positive). Numbers, NumPy arrays and xarray
-DataArrays are accepted (see :mod:`workbench.physics`).
-
-References
-----------
-Allen, R. G., Pereira, L. S., Raes, D. and Smith, M. (1998) Crop
-evapotranspiration: guidelines for computing crop water requirements. FAO
-Irrigation and Drainage Paper 56, Rome.
+FAO-56 (Allen et al. 1998; full reference in :mod:`workbench.physics`),
+Chapter 3, Eqs. 21-40 and 50. Daily quantities are in MJ m-2 d-1, hourly ones
+in MJ m-2 h-1; latitude and longitude are in degrees (north and east positive).
 """
 
 from __future__ import annotations
