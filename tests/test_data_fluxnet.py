@@ -18,6 +18,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from workbench.data._checks import real_data_dir
+from workbench.units import UnitError
 from workbench.data.fluxnet import (
     fluxnet_units,
     list_fluxnet_files,
@@ -40,9 +41,9 @@ def _raw_rows(path):
         return header, list(reader)
 
 
-def _raw_value(text, missing=("-9999",)):
-    text = text.strip()
-    if text in missing or (text.lstrip("-").replace(".", "").isdigit() and float(text) == -9999):
+def _raw_value(text, missing=()):
+    """A CSV cell as the reader should give it: the number, or NaN for -9999 / a missing token."""
+    if text.strip() in missing or float(text) == -9999:
         return np.nan
     return float(text)
 
@@ -317,6 +318,29 @@ def test_half_hourly_csv(hh_csv):
     assert_allclose(ds["et"].values, expected, rtol=1e-10)
 
 
+def test_resolution_in_name_must_match_time_step(tmp_path):
+    wrong = _write_dd(tmp_path / "FLX_XX-Abc_FLUXNET2015_SUBSET_HH_2000-2000_1-4.csv", ["20000101", "20000102"])
+    with pytest.raises(ValueError, match=r"says resolution 'HH' but the shortest time step is 1 days"):
+        read_fluxnet(wrong)
+
+
+@pytest.mark.parametrize(
+    ("resolution", "stamps", "first", "precip_units", "nee_units", "precip_per_day"),
+    [
+        ("MM", ["200001", "200002"], "2000-01-01", "mm d-1", "g m-2 d-1", 2.0),
+        ("YY", ["2000", "2001"], "2000-01-01", "mm yr-1", "g m-2 yr-1", 2.0 / 365.25),
+    ],
+)
+def test_monthly_and_yearly_files(tmp_path, resolution, stamps, first, precip_units, nee_units, precip_per_day):
+    path = tmp_path / f"FLX_XX-Abc_FLUXNET2015_FULLSET_{resolution}_2000-2001_1-4.csv"
+    path.write_text("TIMESTAMP,P_F,NEE_VUT_REF\n" + "".join(f"{s},2.0,-9999\n" for s in stamps))
+    ds = read_fluxnet(path)
+    assert ds["time"].values[0] == np.datetime64(first) and ds.attrs["resolution"] == resolution
+    assert ds["P_F"].attrs["units"] == precip_units and ds["NEE_VUT_REF"].attrs["units"] == nee_units
+    assert_allclose(ds["precip"].values, precip_per_day)  # pint's year is 365.25 d
+    assert int(ds["NEE_VUT_REF"].count()) == 0
+
+
 def test_hourly_resolution_inferred_from_time_step(tmp_path):
     start = pd.date_range("2005-06-01", periods=5, freq="h")
     frame = pd.DataFrame({"TIMESTAMP_START": start.strftime("%Y%m%d%H%M"), "TIMESTAMP_END": (start + pd.Timedelta("1h")).strftime("%Y%m%d%H%M"), "P_F": [0, 1, 2, 0, 0.5]})
@@ -422,5 +446,23 @@ def test_plumber2_fluxdatakit_format_and_site_mismatch():
     # its yearly precipitation equals the FLUXNET2015 FULLSET daily file's P_F sum
     dd = read_fluxnet(REAL / "fluxnet2015_fullset_dd" / "FLX_US-Wi7_FLUXNET2015_FULLSET_DD_2005-2005_1-4.csv", variables="P_F")
     assert float(ds["precip"].mean() * 365) == pytest.approx(float(dd["P_F"].sum()), rel=1e-3)
-    with pytest.raises(ValueError, match=r"different sites"):
+    with pytest.raises(ValueError, match=r"US-Wi7_2005-2005_FLUXNET2015_Met\.nc.*'US-Wi7'.*DK-Fou.*different sites"):
         open_plumber2(folder / "US-Wi7_2005-2005_FLUXNET2015_Met.nc", REAL / "plumber2_hh" / "DK-Fou_2005-2005_FLUXNET2015_Flux.nc")
+
+
+@needs_real
+def test_plumber2_wrong_or_missing_units_name_the_variable(tmp_path):
+    import xarray as xr
+
+    met = REAL / "plumber2_hh" / "DK-Fou_2005-2005_FLUXNET2015_Met.nc"
+    with xr.open_dataset(met) as raw:
+        small = raw.isel(time=slice(0, 48)).load()
+    small["Tair"].attrs["units"] = "m s-1"
+    small.to_netcdf(tmp_path / "wrong_Met.nc")
+    with pytest.raises(UnitError, match=r"'Tair' has units 'm s-1'.*expected 'degC'"):
+        open_plumber2(tmp_path / "wrong_Met.nc")
+    del small["Tair"].attrs["units"]
+    small.to_netcdf(tmp_path / "none_Met.nc")
+    with pytest.raises(UnitError, match=r"'Tair' has no 'units'"):
+        open_plumber2(tmp_path / "none_Met.nc")
+    assert open_plumber2(tmp_path / "none_Met.nc", rename=False).sizes == {"time": 48}

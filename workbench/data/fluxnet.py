@@ -54,7 +54,6 @@ _NAME_RE = re.compile(
     r"^FLX_(?P<site>[A-Z]{2}-[A-Za-z0-9]{3})_(?P<source>[A-Z0-9]+)_(?P<product>FULLSET|SUBSET|ERAI)"
     r"_(?P<resolution>HH|HR|DD|WW|MM|YY)_(?P<first_year>\d{4})[-_](?P<last_year>\d{4})_(?P<version>[\d-]+)\.csv$"
 )
-_SITE_RE = re.compile(r"^[A-Z]{2}-[A-Za-z0-9]{3}$")
 _STEP_SECONDS = {"HH": 1800, "HR": 3600, "DD": 86400}
 
 # FLUXNET2015 variable roots: units (or a per-resolution token) and meaning.
@@ -242,7 +241,7 @@ def fluxnet_units(name: str, resolution: str = "DD") -> tuple[str, str] | None:
         meaning = parent[1] if parent else name[:-3]
         flag = "fraction of good-quality data" if resolution not in ("HH", "HR") else "0 measured, 1-3 gap-filled"
         return "1", f"quality flag of {meaning} ({flag})"
-    if name in ("NIGHT_RANDUNC_N", "DAY_RANDUNC_N", "RECO_SR_N") or re.search(r"_N$", name):
+    if name.endswith("_N"):  # counts: EBC_CF_N, NIGHT_RANDUNC_N, RECO_SR_N, ...
         return "1", f"number of values used for {name[:-2]}"
     root = _root_of(name)
     if root is None:
@@ -275,8 +274,12 @@ def _parse_times(values: pd.Series, *, source: str, column: str) -> pd.DatetimeI
         raise ValueError(f"column {column!r} in {source!r}: cannot read time stamps with format {fmt!r}: {err}") from None
 
 
+def _min_step(times: pd.DatetimeIndex) -> pd.Timedelta:
+    return (times[1:] - times[:-1]).min() if len(times) > 1 else pd.Timedelta(days=1)
+
+
 def _infer_resolution(times: pd.DatetimeIndex, *, source: str) -> str:
-    step = (times[1:] - times[:-1]).min() if len(times) > 1 else pd.Timedelta(days=1)
+    step = _min_step(times)
     for res, seconds in _STEP_SECONDS.items():
         if step == pd.Timedelta(seconds=seconds):
             return res
@@ -350,6 +353,12 @@ def _read_tower_csv(path, *, missing_tokens, variables, rename, site, metadata, 
         raise missing_names_error(["TIMESTAMP"], df.columns, source=source)
     check_time_axis(times.values, source=source)
     resolution = info.get("resolution") or _infer_resolution(times, source=source)
+    expected_step = pd.Timedelta(seconds=_STEP_SECONDS.get(resolution, 0))
+    if resolution in _STEP_SECONDS and len(times) > 1 and _min_step(times) != expected_step:
+        raise ValueError(
+            f"{source!r}: the file name says resolution {resolution!r} but the shortest time step is "
+            f"{_min_step(times)}; expected {expected_step}"
+        )
 
     requested = None
     if variables is not None:
@@ -419,9 +428,7 @@ def _add_vocabulary(ds: xr.Dataset, resolution: str, *, wanted=None) -> xr.Datas
             continue
         src = ds[col]
         if name == "precip" and src.attrs["units"] == "mm":
-            # HH/HR: depth fallen in the step -> mean rate over the step.
-            da = src * (86400 / _STEP_SECONDS[resolution])
-            da.attrs = {**src.attrs, "units": "mm d-1"}
+            da = src * (86400 / _STEP_SECONDS[resolution])  # HH/HR: depth in the step -> mean rate
         else:
             da = convert(src, units, name=col)
         da.attrs = {"units": units, "long_name": long_name, "fluxnet_name": col}

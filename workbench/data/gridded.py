@@ -116,7 +116,8 @@ def check_cf_grid(ds: xr.Dataset, *, name: str | None = None, require_time: bool
         Coordinates renamed to ``lat``/``lon``/``time`` with CF ``units`` and
         ``standard_name``; data variables transposed to ``(time, ..., lat,
         lon)``; a decreasing ``lat`` or ``lon`` reversed (lazily), each change
-        appended to ``attrs["history"]``.
+        appended to ``attrs["history"]``. Longitudes are not wrapped (0-360
+        stays 0-360). The input dataset is not modified.
 
     Raises
     ------
@@ -138,6 +139,7 @@ def check_cf_grid(ds: xr.Dataset, *, name: str | None = None, require_time: bool
     ([0.0, 10.0], [2.0, 3.0])
     """
     label = name or ds.encoding.get("source") or "<dataset>"
+    ds = ds.copy()  # shallow: the caller's dataset and attributes are left untouched
     history = []
     found = {t: _find_axis(ds, t) for t in ("lat", "lon")}
     time = _find_time(ds)
