@@ -449,7 +449,7 @@ def penman_monteith(rn, tmean, vpd, r_aero, r_surface, *, g=0.0, pressure=101.3)
     --------
     >>> le = penman_monteith(400.0, 25.0, 1.5, 50.0, 70.0)
     >>> print(f"{le:.0f}")
-    318
+    317
     """
     es = saturation_vapour_pressure.kernel(tmean)
     tk_inverse = 1.0 / (tmean + 237.3)
