@@ -94,6 +94,12 @@ def test_already_conforming_dataset_is_left_as_it_is(raw):
     assert "history" not in out.attrs
 
 
+def test_input_dataset_is_not_modified(raw):
+    before = raw.copy(deep=True)
+    check_cf_grid(raw, name="p")
+    xr.testing.assert_identical(raw, before)
+
+
 def test_x_y_are_accepted_only_with_degree_units(raw):
     xy = raw.rename(latitude="y", longitude="x")
     out = check_cf_grid(xy, name="xy")
