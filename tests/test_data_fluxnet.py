@@ -256,6 +256,18 @@ def test_non_numeric_values_are_refused(tmp_path):
         read_fluxnet(bad, rename=False)
 
 
+def test_empty_file_and_unknown_columns(tmp_path):
+    empty = tmp_path / "FLX_XX-Abc_FLUXNET2015_SUBSET_DD_2000-2000_1-4.csv"
+    empty.write_text("TIMESTAMP,TA_F\n")
+    with pytest.raises(ValueError, match=r"FLX_XX-Abc.*no data rows"):
+        read_fluxnet(empty)
+    empty.write_text("TIMESTAMP,TA_F,MY_SENSOR\n20000101,1.5,-9999\n20000102,2.5,7\n")
+    with pytest.warns(UserWarning, match=r"kept without 'units': \['MY_SENSOR'\]"):
+        ds = read_fluxnet(empty)
+    assert_array_equal(ds["MY_SENSOR"].values, [np.nan, 7.0])  # kept, not dropped
+    assert "units" not in ds["MY_SENSOR"].attrs and ds["tmean"].attrs["units"] == "degC"
+
+
 def test_site_id_from_name_or_argument(tmp_path):
     odd = _write_dd(tmp_path / "my_tower.csv", ["20000101", "20000102"])
     with pytest.raises(ValueError, match=r"cannot read the site id from the file name 'my_tower\.csv'"):

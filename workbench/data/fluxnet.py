@@ -322,50 +322,39 @@ def _first_present(candidates, columns) -> str | None:
     return next((c for c in candidates if c in columns), None)
 
 
-def _read_tower_csv(path, *, missing_tokens, variables, rename, site, metadata, label):
-    p = require_path(path, what=f"{label} CSV file")
-    source = str(p)
-    info = parse_fluxnet_filename(p) or {}
-    if site is not None and info.get("site") not in (None, site):
-        raise ValueError(f"site={site!r} disagrees with the site {info['site']!r} in the file name {p.name!r}")
-    site = site or info.get("site")
-    if site is None:
-        raise ValueError(
-            f"cannot read the site id from the file name {p.name!r}: expected "
-            f"FLX_<SITE>_FLUXNET2015_<SET>_<RES>_<y0>-<y1>_<ver>.csv; pass site='CC-Xxx' explicitly"
-        )
-    time_cols = ["TIMESTAMP", "TIMESTAMP_START", "TIMESTAMP_END"]
-    df = pd.read_csv(
-        p,
-        dtype={c: str for c in time_cols},
-        na_values=list(missing_tokens),
-        keep_default_na=False,
-        float_precision="round_trip",  # values exactly as written in the file
-    )
-    columns = [c for c in df.columns if c not in time_cols]
+_TIME_COLUMNS = ("TIMESTAMP", "TIMESTAMP_START", "TIMESTAMP_END")
+
+
+def _time_axis(df: pd.DataFrame, *, source: str):
+    """(times, interval ends or None) from TIMESTAMP or TIMESTAMP_START/END, checked."""
     if "TIMESTAMP" in df.columns:
-        times = _parse_times(df["TIMESTAMP"], source=source, column="TIMESTAMP")
-        time_end = None
+        times, time_end = _parse_times(df["TIMESTAMP"], source=source, column="TIMESTAMP"), None
     elif "TIMESTAMP_START" in df.columns:
         times = _parse_times(df["TIMESTAMP_START"], source=source, column="TIMESTAMP_START")
-        time_end = _parse_times(df["TIMESTAMP_END"], source=source, column="TIMESTAMP_END") if "TIMESTAMP_END" in df else None
+        time_end = None
+        if "TIMESTAMP_END" in df.columns:
+            time_end = _parse_times(df["TIMESTAMP_END"], source=source, column="TIMESTAMP_END")
     else:
         raise missing_names_error(["TIMESTAMP"], df.columns, source=source)
     check_time_axis(times.values, source=source)
+    return times, time_end
+
+
+def _resolution(info: dict, times: pd.DatetimeIndex, *, source: str) -> str:
+    """The resolution from the file name (checked against the time step), else from the step."""
     resolution = info.get("resolution") or _infer_resolution(times, source=source)
-    expected_step = pd.Timedelta(seconds=_STEP_SECONDS.get(resolution, 0))
-    if resolution in _STEP_SECONDS and len(times) > 1 and _min_step(times) != expected_step:
-        raise ValueError(
-            f"{source!r}: the file name says resolution {resolution!r} but the shortest time step is "
-            f"{_min_step(times)}; expected {expected_step}"
-        )
+    if resolution in _STEP_SECONDS and len(times) > 1:
+        expected = pd.Timedelta(seconds=_STEP_SECONDS[resolution])
+        if _min_step(times) != expected:
+            raise ValueError(
+                f"{source!r}: the file name says resolution {resolution!r} but the shortest time step is "
+                f"{_min_step(times)}; expected {expected}"
+            )
+    return resolution
 
-    requested = None
-    if variables is not None:
-        selected, requested = _resolve_requested(variables, columns, source=source)
-        qcs = [c for c in columns if c.endswith("_QC") and _qc_parent(c, selected) is not None]
-        columns = [c for c in columns if c in selected or c in qcs]
 
+def _tower_variables(df, columns, resolution, *, source, missing_tokens) -> dict:
+    """One xarray.Variable per column: -9999 -> NaN, units from the table, QC linked to its variable."""
     data_vars, unknown = {}, []
     for col in columns:
         values = df[col]
@@ -388,7 +377,40 @@ def _read_tower_csv(path, *, missing_tokens, variables, rename, site, metadata, 
         if col.endswith("_QC") and (parent := _qc_parent(col, columns)) is not None:
             data_vars[parent].attrs["ancillary_variables"] = col
     if unknown:
-        warnings.warn(f"{source!r}: columns without a known FLUXNET2015 unit kept without 'units': {unknown}", stacklevel=3)
+        warnings.warn(f"{source!r}: columns without a known FLUXNET2015 unit kept without 'units': {unknown}", stacklevel=4)
+    return data_vars
+
+
+def _read_tower_csv(path, *, missing_tokens, variables, rename, site, metadata, label):
+    p = require_path(path, what=f"{label} CSV file")
+    source = str(p)
+    info = parse_fluxnet_filename(p) or {}
+    if site is not None and info.get("site") not in (None, site):
+        raise ValueError(f"site={site!r} disagrees with the site {info['site']!r} in the file name {p.name!r}")
+    site = site or info.get("site")
+    if site is None:
+        raise ValueError(
+            f"cannot read the site id from the file name {p.name!r}: expected "
+            f"FLX_<SITE>_FLUXNET2015_<SET>_<RES>_<y0>-<y1>_<ver>.csv; pass site='CC-Xxx' explicitly"
+        )
+    df = pd.read_csv(
+        p,
+        dtype={c: str for c in _TIME_COLUMNS},
+        na_values=list(missing_tokens),
+        keep_default_na=False,
+        float_precision="round_trip",  # values exactly as written in the file
+    )
+    if df.empty:
+        raise ValueError(f"{source!r} has a header but no data rows; expected at least one time step")
+    times, time_end = _time_axis(df, source=source)
+    resolution = _resolution(info, times, source=source)
+    columns = [c for c in df.columns if c not in _TIME_COLUMNS]
+    requested = None
+    if variables is not None:
+        selected, requested = _resolve_requested(variables, columns, source=source)
+        qcs = [c for c in columns if c.endswith("_QC") and _qc_parent(c, selected) is not None]
+        columns = [c for c in columns if c in selected or c in qcs]
+    data_vars = _tower_variables(df, columns, resolution, source=source, missing_tokens=missing_tokens)
 
     coords = {"time": ("time", times.values, {"long_name": _time_meaning(resolution, time_end is not None)})}
     if time_end is not None:
@@ -409,14 +431,16 @@ def _read_tower_csv(path, *, missing_tokens, variables, rename, site, metadata, 
     if rename:
         ds = _add_vocabulary(ds, resolution, wanted=requested)
     if metadata is not None:
-        ds = _attach_site_metadata(ds, metadata, site=site, source=source)
+        ds = _attach_site_metadata(ds, metadata, site=site)
     return ds
 
 
 def _time_meaning(resolution: str, has_end: bool) -> str:
+    # FLUXNET2015 time stamps are local standard time (no daylight saving).
     if has_end:
-        return "start of the averaging interval (TIMESTAMP_START; end in time_end)"
-    return {"DD": "day (TIMESTAMP)", "MM": "month (TIMESTAMP)", "YY": "year (TIMESTAMP)"}.get(resolution, "TIMESTAMP")
+        return "start of the averaging interval, local standard time (TIMESTAMP_START; end in time_end)"
+    period = {"DD": "day", "MM": "month", "YY": "year"}.get(resolution, "period")
+    return f"{period}, local standard time (TIMESTAMP)"
 
 
 def _add_vocabulary(ds: xr.Dataset, resolution: str, *, wanted=None) -> xr.Dataset:
@@ -458,7 +482,7 @@ def _pick_column(frame: pd.DataFrame, aliases) -> str | None:
     return next((lower[a.lower()] for a in aliases if a.lower() in lower), None)
 
 
-def _attach_site_metadata(ds, metadata, *, site, source):
+def _attach_site_metadata(ds, metadata, *, site):
     if isinstance(metadata, pd.DataFrame):
         table, where = metadata, "metadata DataFrame"
     else:
