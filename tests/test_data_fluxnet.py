@@ -24,6 +24,7 @@ from workbench.data.fluxnet import (
     list_fluxnet_files,
     open_plumber2,
     parse_fluxnet_filename,
+    read_bigleaf,
     read_fluxdatakit,
     read_fluxnet,
 )
@@ -478,3 +479,29 @@ def test_plumber2_wrong_or_missing_units_name_the_variable(tmp_path):
     with pytest.raises(UnitError, match=r"'Tair' has no 'units'"):
         open_plumber2(tmp_path / "none_Met.nc")
     assert open_plumber2(tmp_path / "none_Met.nc", rename=False).sizes == {"time": 48}
+
+
+# ---- bigleaf half-hourly .rda ----
+
+@needs_real
+@pytest.mark.parametrize(
+    ("name", "dd_name", "month"),
+    [
+        ("AT_Neu_Jul_2010.rda", "FLX_AT-Neu_FLUXNET2015_SUBSET_DD_2002-2012_1-4.csv", "2010-07"),
+        ("FR_Pue_May_2012.rda", "FLX_FR-Pue_FLUXNET2015_SUBSET_DD_2000-2014_2-4.csv", "2012-05"),
+    ],
+)
+def test_bigleaf_half_hours_average_to_the_fluxnet_daily_file(datasets, name, dd_name, month):
+    """FLUXNET DD values are daily means of the HH values: an independent check of time axis and units."""
+    hh = read_bigleaf(REAL / "bigleaf_hh" / name)
+    assert hh.attrs["site_id"] == dd_name.split("_")[1] and hh.attrs["resolution"] == "HH"
+    assert (np.diff(hh["time"].values) == np.timedelta64(30, "m")).all()
+    assert str(hh["time"].values[0])[:7] == month and str(hh["time"].values[-1])[:7] == month
+    daily = hh.resample(time="1D").mean()
+    dd = datasets[REAL / "fluxnet2015_subset_dd" / dd_name].sel(time=month)
+    assert daily.sizes["time"] == dd.sizes["time"]
+    for ours, theirs in [("le", "LE_F_MDS"), ("tmean", "TA_F"), ("rn", "NETRAD"), ("h", "H_F_MDS"), ("precip", "P_F")]:
+        assert_allclose(daily[ours].values, dd[theirs].values, atol=2e-3, err_msg=ours)
+    assert_allclose(daily["vpd"].values, dd["vpd"].values, atol=2e-4)  # bigleaf kPa vs FLUXNET hPa / 10
+    assert_allclose(daily["et"].values, dd["et"].values, rtol=0.02)  # mean of HH ET vs ET of mean LE and T
+    assert hh["LE"].attrs["ancillary_variables"] == "LE_qc" and hh["le"].attrs["bigleaf_name"] == "LE"

@@ -34,13 +34,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..units import convert
+from ..units import convert, parse_units, units_of
 from ._checks import check_not_all_missing, check_time_axis, missing_names_error, require_path
 
 __all__ = [
     "read_fluxnet",
     "read_fluxdatakit",
     "open_plumber2",
+    "read_bigleaf",
     "list_fluxnet_files",
     "parse_fluxnet_filename",
     "fluxnet_units",
@@ -124,24 +125,90 @@ _QUALIFIERS = {
     "JOINTUNC": "joint uncertainty",
 }
 
-# Workbench vocabulary: (FLUXNET columns in order of preference, dataset units, long_name).
+# Workbench vocabulary (CONTRIBUTING.md): dataset units and long_name.
 _VOCABULARY = {
-    "tmean": (("TA_F", "TA_F_MDS"), "degC", "mean air temperature"),
-    "tmin": (("TMIN_F_MDS", "TMIN_F", "TMIN"), "degC", "minimum air temperature"),
-    "tmax": (("TMAX_F_MDS", "TMAX_F", "TMAX"), "degC", "maximum air temperature"),
-    "rs": (("SW_IN_F", "SW_IN_F_MDS"), "W m-2", "incoming shortwave radiation"),
-    "rn": (("NETRAD",), "W m-2", "net radiation"),
-    "g": (("G_F_MDS",), "W m-2", "ground heat flux"),
-    "vpd": (("VPD_F", "VPD_F_MDS"), "kPa", "vapour pressure deficit"),
-    "rh": (("RH",), "%", "relative humidity"),
-    "wind": (("WS_F",), "m s-1", "wind speed at the tower measurement height (not adjusted to 2 m)"),
-    "pressure": (("PA_F",), "kPa", "air pressure"),
-    "precip": (("P_F",), "mm d-1", "precipitation"),
-    "le": (("LE_F_MDS",), "W m-2", "latent heat flux"),
-    "le_corr": (("LE_CORR",), "W m-2", "latent heat flux, energy-balance corrected"),
-    "h": (("H_F_MDS",), "W m-2", "sensible heat flux"),
-    "lai": (("LAI",), "m2 m-2", "leaf area index"),
+    "tmean": ("degC", "mean air temperature"),
+    "tmin": ("degC", "minimum air temperature"),
+    "tmax": ("degC", "maximum air temperature"),
+    "rs": ("W m-2", "incoming shortwave radiation"),
+    "rn": ("W m-2", "net radiation"),
+    "g": ("W m-2", "ground heat flux"),
+    "vpd": ("kPa", "vapour pressure deficit"),
+    "rh": ("%", "relative humidity"),
+    "wind": ("m s-1", "wind speed at the tower measurement height (not adjusted to 2 m)"),
+    "pressure": ("kPa", "air pressure"),
+    "precip": ("mm d-1", "precipitation"),
+    "le": ("W m-2", "latent heat flux"),
+    "le_corr": ("W m-2", "latent heat flux, energy-balance corrected"),
+    "h": ("W m-2", "sensible heat flux"),
+    "lai": ("m2 m-2", "leaf area index"),
 }
+# Where each vocabulary name comes from, in order of preference.
+_FLUXNET_SOURCES = {
+    "tmean": ("TA_F", "TA_F_MDS"),
+    "tmin": ("TMIN_F_MDS", "TMIN_F", "TMIN"),
+    "tmax": ("TMAX_F_MDS", "TMAX_F", "TMAX"),
+    "rs": ("SW_IN_F", "SW_IN_F_MDS"),
+    "rn": ("NETRAD",),
+    "g": ("G_F_MDS",),
+    "vpd": ("VPD_F", "VPD_F_MDS"),
+    "rh": ("RH",),
+    "wind": ("WS_F",),
+    "pressure": ("PA_F",),
+    "precip": ("P_F",),
+    "le": ("LE_F_MDS",),
+    "le_corr": ("LE_CORR",),
+    "h": ("H_F_MDS",),
+    "lai": ("LAI",),
+}
+_PLUMBER2_SOURCES = {  # ALMA names of PLUMBER2 / FluxDataKit netCDF
+    "tmean": ("Tair",),
+    "rs": ("SWdown",),
+    "vpd": ("VPD",),
+    "rh": ("RH",),
+    "wind": ("Wind",),
+    "pressure": ("Psurf",),
+    "precip": ("Precip",),
+    "lai": ("LAI",),
+    "rn": ("Rnet",),
+    "g": ("Qg",),
+    "le": ("Qle",),
+    "le_corr": ("Qle_cor",),
+    "h": ("Qh",),
+}
+_BIGLEAF_SOURCES = {  # bigleaf R package example data (renamed FLUXNET2015 HH columns)
+    "tmean": ("Tair",),
+    "vpd": ("VPD",),
+    "pressure": ("pressure",),
+    "precip": ("precip",),
+    "wind": ("wind",),
+    "rn": ("Rn",),
+    "g": ("G",),
+    "le": ("LE",),
+    "h": ("H",),
+}
+# Units of the bigleaf example data (bigleaf documentation of AT_Neu_Jul_2010 & co.);
+# precip is the depth fallen in the half-hour.
+_BIGLEAF_UNITS = {
+    "Tair": ("degC", "air temperature (FLUXNET TA_F)"),
+    "PPFD": ("umol m-2 s-1", "incoming photosynthetic photon flux density (FLUXNET PPFD_IN)"),
+    "VPD": ("kPa", "vapour pressure deficit (FLUXNET VPD_F, converted to kPa)"),
+    "pressure": ("kPa", "air pressure (FLUXNET PA_F)"),
+    "precip": ("mm", "precipitation in the half-hour (FLUXNET P_F)"),
+    "ustar": ("m s-1", "friction velocity (FLUXNET USTAR)"),
+    "wind": ("m s-1", "wind speed at the tower measurement height (FLUXNET WS_F)"),
+    "Ca": ("umol mol-1", "CO2 mole fraction (FLUXNET CO2_F_MDS)"),
+    "LW_up": ("W m-2", "outgoing longwave radiation (FLUXNET LW_OUT)"),
+    "LW_down": ("W m-2", "incoming longwave radiation (FLUXNET LW_IN_F)"),
+    "Rn": ("W m-2", "net radiation (FLUXNET NETRAD)"),
+    "LE": ("W m-2", "latent heat flux (FLUXNET LE_F_MDS)"),
+    "H": ("W m-2", "sensible heat flux (FLUXNET H_F_MDS)"),
+    "G": ("W m-2", "ground heat flux (FLUXNET G_F_MDS)"),
+    "NEE": ("umol m-2 s-1", "net ecosystem exchange of CO2"),
+    "GPP": ("umol m-2 s-1", "gross primary production (as CO2)"),
+    "Reco": ("umol m-2 s-1", "ecosystem respiration (as CO2)"),
+}
+_WATER_DENSITY = 1000.0  # kg m-3: 1 kg m-2 of water is 1 mm
 
 
 def parse_fluxnet_filename(path) -> dict | None:
@@ -307,9 +374,9 @@ def _resolve_requested(variables, columns, *, source: str) -> tuple[list[str], l
         if name in columns:
             cols.append(name)
         elif name == "et":
-            cols += [_first_present(_VOCABULARY[v][0], columns) or _VOCABULARY[v][0][0] for v in ("le", "tmean")]
-        elif name in _VOCABULARY and _first_present(_VOCABULARY[name][0], columns):
-            cols.append(_first_present(_VOCABULARY[name][0], columns))
+            cols += [_first_present(_FLUXNET_SOURCES[v], columns) or _FLUXNET_SOURCES[v][0] for v in ("le", "tmean")]
+        elif name in _FLUXNET_SOURCES and _first_present(_FLUXNET_SOURCES[name], columns):
+            cols.append(_first_present(_FLUXNET_SOURCES[name], columns))
         else:
             missing.append(name)
     missing += [c for c in cols if c not in columns]
@@ -429,7 +496,8 @@ def _read_tower_csv(path, *, missing_tokens, variables, rename, site, metadata, 
     if requested is not None:
         check_not_all_missing(ds, [c for c in selected if c in ds], source=source)
     if rename:
-        ds = _add_vocabulary(ds, resolution, wanted=requested)
+        step = _STEP_SECONDS.get(resolution, 86400)
+        ds = _add_vocabulary(ds, _FLUXNET_SOURCES, origin="fluxnet_name", step_seconds=step, wanted=requested)
     if metadata is not None:
         ds = _attach_site_metadata(ds, metadata, site=site)
     return ds
@@ -443,26 +511,39 @@ def _time_meaning(resolution: str, has_end: bool) -> str:
     return f"{period}, local standard time (TIMESTAMP)"
 
 
-def _add_vocabulary(ds: xr.Dataset, resolution: str, *, wanted=None) -> xr.Dataset:
+def _add_vocabulary(ds: xr.Dataset, sources: dict, *, origin: str, step_seconds: float, wanted=None) -> xr.Dataset:
+    """Add the vocabulary variables found through ``sources``, in dataset units, and ``et``.
+
+    ``origin`` names the attribute that records the source variable
+    (``"fluxnet_name"``, ``"plumber2_name"``); ``wanted`` limits the names added.
+    """
     added = {}
     needed = None if wanted is None else set(wanted) | ({"le", "tmean"} if "et" in wanted else set())
-    for name, (candidates, units, long_name) in _VOCABULARY.items():
+    for name, candidates in sources.items():
         col = _first_present(candidates, ds.data_vars)
         if col is None or (needed is not None and name not in needed and col not in needed):
             continue
         src = ds[col]
-        if name == "precip" and src.attrs["units"] == "mm":
-            da = src * (86400 / _STEP_SECONDS[resolution])  # HH/HR: depth in the step -> mean rate
-        else:
-            da = convert(src, units, name=col)
-        da.attrs = {"units": units, "long_name": long_name, "fluxnet_name": col}
+        units, long_name = _VOCABULARY[name]
+        da = _precip_rate(src, col, step_seconds) if name == "precip" else convert(src, units, name=col)
+        da.attrs = {"units": units, "long_name": long_name, origin: col}
         if "ancillary_variables" in src.attrs:
             da.attrs["ancillary_variables"] = src.attrs["ancillary_variables"]
         added[name] = da
     if "le" in added and "tmean" in added and (wanted is None or "et" in wanted):
-        names = f"{added['le'].attrs['fluxnet_name']}, {added['tmean'].attrs['fluxnet_name']}"
+        names = f"{added['le'].attrs[origin]}, {added['tmean'].attrs[origin]}"
         added["et"] = _et_from(added["le"], added["tmean"], derived_from=names)
     return ds.assign(added)
+
+
+def _precip_rate(src: xr.DataArray, name: str, step_seconds: float) -> xr.DataArray:
+    """Precipitation [mm d-1] from a depth per time step [mm], a water mass flux or a rate."""
+    units = units_of(src, name)
+    if units.strip() == "mm":  # depth fallen in the step (FLUXNET HH/HR) -> mean rate
+        return src * (86400.0 / step_seconds)
+    if parse_units(units).dimensionality == parse_units("kg m-2 s-1").dimensionality:
+        return convert(src, "kg m-2 d-1", name=name) * (1000.0 / _WATER_DENSITY)
+    return convert(src, "mm d-1", name=name)
 
 
 def _et_from(le: xr.DataArray, tmean: xr.DataArray, *, derived_from: str) -> xr.DataArray:
@@ -608,25 +689,6 @@ def read_fluxdatakit(path, *, variables=None, rename: bool = True, site: str | N
     )
 
 
-# PLUMBER2 (ALMA names) -> workbench vocabulary, with the dataset unit.
-_PLUMBER2_VOCABULARY = {
-    "tmean": ("Tair", "degC", "mean air temperature"),
-    "rs": ("SWdown", "W m-2", "incoming shortwave radiation"),
-    "vpd": ("VPD", "kPa", "vapour pressure deficit"),
-    "rh": ("RH", "%", "relative humidity"),
-    "wind": ("Wind", "m s-1", "wind speed at the tower measurement height (not adjusted to 2 m)"),
-    "pressure": ("Psurf", "kPa", "air pressure"),
-    "precip": ("Precip", "mm d-1", "precipitation"),
-    "lai": ("LAI", "m2 m-2", "leaf area index"),
-    "rn": ("Rnet", "W m-2", "net radiation"),
-    "g": ("Qg", "W m-2", "ground heat flux"),
-    "le": ("Qle", "W m-2", "latent heat flux"),
-    "le_corr": ("Qle_cor", "W m-2", "latent heat flux, energy-balance corrected"),
-    "h": ("Qh", "W m-2", "sensible heat flux"),
-}
-_WATER_DENSITY = 1000.0  # kg m-3: 1 kg m-2 of water is 1 mm
-
-
 def _open_point_netcdf(path) -> xr.Dataset:
     p = require_path(path, what="PLUMBER2 netCDF file")
     with xr.open_dataset(p) as raw:
@@ -699,24 +761,87 @@ def open_plumber2(met_path, flux_path=None, *, rename: bool = True) -> xr.Datase
     ds.attrs["site_id"] = ds.attrs.get("site_code", "unknown")
     ds.attrs["source_file"] = ", ".join(Path(p).name for p in (met_path, flux_path) if p is not None)
     if rename:
-        ds = ds.assign(_plumber2_vocabulary(ds))
+        step = float((ds["time"][1] - ds["time"][0]) / np.timedelta64(1, "s")) if ds.sizes["time"] > 1 else 1800.0
+        ds = _add_vocabulary(ds, _PLUMBER2_SOURCES, origin="plumber2_name", step_seconds=step)
     return ds
 
 
-def _plumber2_vocabulary(ds: xr.Dataset) -> dict:
-    added = {}
-    for name, (var, units, long_name) in _PLUMBER2_VOCABULARY.items():
-        if var not in ds:
+def read_bigleaf(path, *, rename: bool = True, site: str | None = None) -> xr.Dataset:
+    """Read a half-hourly example data set of the R package bigleaf (``.rda``), e.g. ``AT_Neu_Jul_2010.rda``.
+
+    The files hold one month of renamed FLUXNET2015 FULLSET HH columns
+    (``Tair``, ``VPD`` [kPa], ``Rn``, ``LE``, ``H``, ``G``, ``NEE``, ... with
+    ``*_qc`` flags). They are parsed with the pure-Python ``rdata`` package.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.rda`` file.
+    rename : bool, default True
+        Also provide the vocabulary names (``tmean``, ``vpd``, ``pressure``,
+        ``precip`` [mm d-1], ``wind``, ``rn``, ``g``, ``le``, ``h``) with
+        ``attrs["bigleaf_name"]``, and ``et`` [mm d-1].
+    site : str, optional
+        The site id; by default from the file name (``AT_Neu_...`` -> ``AT-Neu``).
+
+    Returns
+    -------
+    xarray.Dataset
+        On ``time`` = 1 January of ``year`` + (``doy`` - 1) days + ``hour``
+        hours, the *start* of each half-hour (the daily means of this axis
+        match the FLUXNET2015 DD files); ``attrs["site_id"]``.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        A missing file, a file that does not hold one data frame with
+        ``year``/``doy``/``hour``, or a time axis that is not strictly increasing.
+
+    References
+    ----------
+    Knauer, J. et al. (2018) Bigleaf - An R package for the calculation of
+    physical and physiological ecosystem properties from eddy covariance data.
+    PLoS ONE 13(8): e0201114.
+    """
+    import rdata  # pure Python; imported on use
+
+    p = require_path(path, what="bigleaf .rda file")
+    source = str(p)
+    objects = rdata.conversion.convert(rdata.parser.parse_file(p))
+    frames = [v for v in objects.values() if isinstance(v, pd.DataFrame)]
+    if len(frames) != 1 or not {"year", "doy", "hour"} <= set(map(str, frames[0].columns)):
+        raise ValueError(f"{source!r}: expected one data frame with columns year, doy and hour; found {list(objects)}")
+    df = frames[0].rename(columns=str)
+    times = pd.DatetimeIndex(
+        pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
+        + pd.to_timedelta(df["doy"].to_numpy(float) - 1, unit="D")
+        + pd.to_timedelta(df["hour"].to_numpy(float), unit="h")
+    )
+    check_time_axis(times.values, source=source)
+    match = re.match(r"^([A-Z]{2})_([A-Za-z0-9]{3})_", p.name)
+    site = site or (f"{match.group(1)}-{match.group(2)}" if match else None)
+    if site is None:
+        raise ValueError(f"cannot read the site id from the file name {p.name!r}; pass site='CC-Xxx' explicitly")
+    data_vars, unknown = {}, []
+    for col in df.columns:
+        if col in ("year", "month", "doy", "hour"):
             continue
-        src = ds[var]
-        if name == "precip":  # a mass flux of water -> a depth rate
-            da = convert(src, "kg m-2 d-1", name=var) * (1000.0 / _WATER_DENSITY)
+        if col.endswith("_qc"):
+            attrs = {"units": "1", "long_name": f"quality flag of {col[:-3]} (0 measured, 1-3 gap-filled)"}
+        elif col in _BIGLEAF_UNITS:
+            units, long_name = _BIGLEAF_UNITS[col]
+            attrs = {"units": units, "long_name": long_name}
+            if f"{col}_qc" in df.columns:
+                attrs["ancillary_variables"] = f"{col}_qc"
         else:
-            da = convert(src, units, name=var)
-        da.attrs = {"units": units, "long_name": long_name, "plumber2_name": var}
-        if f"{var}_qc" in ds:
-            da.attrs["ancillary_variables"] = f"{var}_qc"
-        added[name] = da
-    if "le" in added and "tmean" in added:
-        added["et"] = _et_from(added["le"], added["tmean"], derived_from="Qle, Tair")
-    return added
+            unknown.append(col)
+            attrs = {"long_name": col, "comment": "not in the bigleaf variable table: unit unknown"}
+        data_vars[col] = xr.Variable("time", df[col].to_numpy(dtype=float, na_value=np.nan), attrs)
+    if unknown:
+        warnings.warn(f"{source!r}: columns without a known unit kept without 'units': {unknown}", stacklevel=2)
+    ds = xr.Dataset(data_vars, coords={"time": ("time", times.values, {"long_name": "start of the half-hour"})})
+    ds.attrs = {"site_id": site, "source": "bigleaf", "resolution": "HH", "source_file": p.name}
+    if rename:
+        ds = _add_vocabulary(ds, _BIGLEAF_SOURCES, origin="bigleaf_name", step_seconds=1800.0)
+    return ds
+
