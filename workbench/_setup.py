@@ -8,7 +8,11 @@ import sys
 _DONE = False
 
 
-def setup(*, inline: bool = True) -> None:
+def _inline_default() -> bool:
+    return os.environ.get("WORKBENCH_INLINE", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def setup(*, inline: bool | None = None) -> None:
     """Prepare a notebook for HoloViews, hvplot, Panel and ipywidgets output.
 
     Call once in the first code cell, before any plotting library is imported::
@@ -18,28 +22,40 @@ def setup(*, inline: bool = True) -> None:
 
     By default HoloViews and Panel load BokehJS from a CDN; with no internet
     every plot is then blank while its cell reports success. ``setup`` embeds
-    the JavaScript in the notebook instead (``inline=True``), so plots render
-    on an offline laptop, an HPC login node or Binder alike.
+    the JavaScript in the notebook instead, so plots render on an offline
+    laptop, an HPC login node or Binder alike.
 
     Parameters
     ----------
-    inline : bool, default True
-        Embed BokehJS/Panel resources in the notebook. Set False only when the
-        browser can reach the CDN and notebook size matters.
+    inline : bool, optional
+        Embed BokehJS/Panel resources in the notebook (default). ``False``
+        loads them from the CDN, which only works online; the environment
+        variable ``WORKBENCH_INLINE=0`` does the same (the browser tests use it
+        to prove that plots go blank without inlining).
     """
     global _DONE
+    inline = _inline_default() if inline is None else bool(inline)
     if inline:
         # Read by bokeh when it first builds its resources; must precede the import.
         os.environ["BOKEH_RESOURCES"] = "inline"
     import panel as pn
 
+    pn.config.inline = inline
     pn.extension(inline=inline)
     import holoviews as hv
+    import hvplot
 
-    hv.extension("bokeh", inline=inline, logo=False)
-    import hvplot.pandas  # noqa: F401  (registers .hvplot on pandas)
+    # hvplot calls hv.extension() itself (on importing hvplot.xarray/pandas) with
+    # the class default inline=False, which would point the page back at the CDN.
+    hv.extension.inline = inline
+    hvplot.hvplot_extension.inline = inline
+    import hvplot.pandas  # noqa: F401  (registers .hvplot on pandas; loads the bokeh extension)
     import hvplot.xarray  # noqa: F401  (registers .hvplot on xarray)
 
+    # hvplot drops these modules before every cell so that a re-run import re-emits
+    # the extension; with inlined resources that would add megabytes of BokehJS to
+    # every plotting cell. The accessors stay registered, so once is enough.
+    getattr(hvplot, "_module_extensions", set()).clear()
     _DONE = True
 
 

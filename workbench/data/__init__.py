@@ -1,5 +1,8 @@
 """Data access: the virtual land (default for every study), virtual towers, and real-data readers."""
 
+from ._checks import real_data_dir
+from .examples import example_site
+from .fluxnet import FLUXNET_MISSING, fluxnet_units, list_fluxnet_files, open_plumber2, parse_fluxnet_filename, read_fluxdatakit, read_fluxnet
 from .gridded import check_cf_grid, open_gridded
 from .landcover import LAND_COVER, land_cover_table
 from .towers import virtual_towers
@@ -13,4 +16,13 @@ __all__ = [
     "VARIABLE_ATTRS",
     "open_gridded",
     "check_cf_grid",
+    "real_data_dir",
+    "example_site",
+    "read_fluxnet",
+    "read_fluxdatakit",
+    "open_plumber2",
+    "list_fluxnet_files",
+    "parse_fluxnet_filename",
+    "fluxnet_units",
+    "FLUXNET_MISSING",
 ]
