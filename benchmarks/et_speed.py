@@ -1,4 +1,4 @@
-"""Speed of the workbench ET formulas against pyet 1.5.0 on the same NumPy inputs.
+"""Speed of the workbench ET formulas against pyet 1.5.0 on the same NumPy inputs, and of the virtual-land generator.
 
 For each size (cells = days x sites, flattened) the same random but realistic
 inputs go through the workbench formula and through pyet (which wants pandas
@@ -19,7 +19,11 @@ Usage::
     python benchmarks/et_speed.py                 # 1e4 .. 1e6 cells
     python benchmarks/et_speed.py --max-size 1e7  # adds 1e7 cells (about 3 GB of memory)
 
-The last line is ``RESULT key=value ...`` with the speed-ups at 1e6 cells.
+The virtual-land generator is timed for about the same numbers of cell-days (square
+grids at 0.25 degree, one year), eagerly and, at the largest size, chunked with dask.
+
+The last line is ``RESULT key=value ...`` with the speed-ups at 1e6 cells and the
+generator's throughput (``gen_cells_per_s``, cell-days per second) at the largest size.
 """
 
 from __future__ import annotations
@@ -142,6 +146,40 @@ def time_formulas(sizes=DEFAULT_SIZES, repeats: int = 3, seed: int = 0) -> dict:
     return out
 
 
+def time_generator(sizes=DEFAULT_SIZES, days: int = 365) -> dict:
+    """Time :func:`workbench.data.virtual_land` for about ``n`` cell-days each (square grids of one year).
+
+    The largest size is also built lazily with dask chunks and computed, to
+    show that chunked generation costs about the same per cell.
+    """
+    from workbench.data import virtual_land
+
+    out = {}
+    for n in sizes:
+        side = max(1, int(round(np.sqrt(n / days))))
+        kwargs = dict(lat=(0.0, side * 0.25), lon=(0.0, side * 0.25), resolution=0.25, start="2021-01-01")
+        end = (pd.Timestamp("2021-01-01") + pd.Timedelta(days=days - 1)).strftime("%Y-%m-%d")
+        t0 = time.perf_counter()
+        land = virtual_land(end=end, **kwargs)
+        seconds = time.perf_counter() - t0
+        cells = land.sizes["lat"] * land.sizes["lon"] * land.sizes["time"]
+        out[("eager", cells)] = {"seconds": seconds, "cells_per_s": cells / seconds}
+    side_chunk = max(1, side // 2)
+    t0 = time.perf_counter()
+    lazy = virtual_land(end=end, chunks={"lat": side_chunk, "lon": side_chunk}, **kwargs)
+    lazy.compute(scheduler="threads")
+    seconds = time.perf_counter() - t0
+    out[("dask", cells)] = {"seconds": seconds, "cells_per_s": cells / seconds}
+    return out
+
+
+def _generator_table(results: dict) -> str:
+    lines = [f"{'virtual_land':<16}{'cell-days':>12}{'seconds':>10}{'cell-days/s':>14}"]
+    for (mode, n), r in results.items():
+        lines.append(f"{mode:<16}{n:>12.2e}{r['seconds']:>10.2f}{r['cells_per_s']:>14.3g}")
+    return "\n".join(lines)
+
+
 def _table(results: dict) -> str:
     lines = [f"{'formula':<16}{'cells':>10}{'workbench s':>14}{'pyet s':>12}{'speed-up':>10}{'Mcells/s':>10}{'max rel diff':>14}"]
     for (name, n), r in results.items():
@@ -160,6 +198,10 @@ def main(argv=None) -> dict:
     sizes = [n for n in (1e4, 1e5, 1e6, 1e7) if n <= args.max_size]
     results = time_formulas(sizes, repeats=args.repeats)
     print(_table(results))
+    generator = time_generator([n for n in sizes if n <= 1e6 or args.max_size >= 1e7])
+    print()
+    print(_generator_table(generator))
+    largest = max(n for mode, n in generator if mode == "eager")
     ref = int(1e6) if 1e6 in sizes else int(max(sizes))
     summary = {
         "pm_speedup_vs_pyet": results[("pm", ref)]["speedup"],
@@ -167,6 +209,8 @@ def main(argv=None) -> dict:
         "hs_speedup_vs_pyet": results[("hs", ref)]["speedup"],
         "pm_resistances_mcells_per_s": results[("pm_resistances", ref)]["cells_per_s"] / 1e6,
         "max_rel_diff_vs_pyet": max(r["max_rel_diff"] for r in results.values() if np.isfinite(r["max_rel_diff"])),
+        "gen_cells_per_s": generator[("eager", largest)]["cells_per_s"],
+        "gen_dask_cells_per_s": generator[("dask", largest)]["cells_per_s"],
         "cells": ref,
     }
     print("RESULT " + " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()))
