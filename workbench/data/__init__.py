@@ -2,7 +2,16 @@
 
 from ._checks import real_data_dir
 from .examples import example_site
-from .fluxnet import FLUXNET_MISSING, fluxnet_units, list_fluxnet_files, open_plumber2, parse_fluxnet_filename, read_fluxdatakit, read_fluxnet
+from .fluxnet import (
+    FLUXNET_MISSING,
+    fluxnet_units,
+    list_fluxnet_files,
+    open_plumber2,
+    parse_fluxnet_filename,
+    read_bigleaf,
+    read_fluxdatakit,
+    read_fluxnet,
+)
 from .gridded import check_cf_grid, open_gridded
 from .landcover import LAND_COVER, land_cover_table
 from .towers import virtual_towers
@@ -20,6 +29,7 @@ __all__ = [
     "example_site",
     "read_fluxnet",
     "read_fluxdatakit",
+    "read_bigleaf",
     "open_plumber2",
     "list_fluxnet_files",
     "parse_fluxnet_filename",
