@@ -1,0 +1,102 @@
+"""Matching gridded products to flux towers, with optional energy-balance closure correction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..units import convert
+from .regrid import grid_spacing, stack_products
+
+__all__ = ["closure_correct", "extract_at_sites", "match_towers"]
+
+
+def closure_correct(towers: xr.Dataset, *, le="le", h="h", rn="rn", g="g") -> xr.Dataset:
+    """Close the towers' energy balance preserving the Bowen ratio.
+
+    .. math:: LE_{corr} = LE \\, (R_n - G) / (LE + H)
+
+    (Twine et al. 2000; the FLUXNET2015 ``LE_CORR`` approach, here per
+    time step). Steps where ``LE + H`` is not positive are left missing.
+
+    Returns
+    -------
+    xarray.Dataset
+        A copy with ``le`` and ``h`` corrected (and ``et`` rescaled by the same
+        factor when present); ``attrs["closure_correction"]`` records it.
+    """
+    for v in (le, h, rn, g):
+        if v not in towers:
+            raise ValueError(f"closure correction needs {v!r} in the tower dataset; found {list(towers.data_vars)}")
+    turb = towers[le] + towers[h]
+    factor = ((towers[rn] - towers[g]) / turb).where(turb > 0)
+    out = towers.copy()
+    for v in (le, h) + (("et",) if "et" in towers else ()):
+        out[v] = (towers[v] * factor).assign_attrs(towers[v].attrs)
+    out.attrs["closure_correction"] = "Bowen-ratio preserving: x * (rn - g) / (le + h)"
+    return out
+
+
+def extract_at_sites(grid: xr.DataArray | xr.Dataset, lat, lon, *, site=None):
+    """Values of the grid cell that contains each site (nearest cell centre).
+
+    Raises
+    ------
+    ValueError
+        Naming the sites that fall outside the grid (further than half a cell
+        from any centre).
+    """
+    lat = np.atleast_1d(np.asarray(lat, dtype=float))
+    lon = np.atleast_1d(np.asarray(lon, dtype=float))
+    site = np.arange(lat.size) if site is None else np.atleast_1d(np.asarray(site))
+    dlat, dlon = abs(grid_spacing(grid["lat"])), abs(grid_spacing(grid["lon"]))
+    ilat = np.abs(grid["lat"].values[None, :] - lat[:, None]).argmin(1)
+    ilon = np.abs(grid["lon"].values[None, :] - lon[:, None]).argmin(1)
+    outside = (np.abs(grid["lat"].values[ilat] - lat) > dlat / 2 + 1e-9) | (np.abs(grid["lon"].values[ilon] - lon) > dlon / 2 + 1e-9)
+    if outside.any():
+        raise ValueError(f"sites {list(site[outside])} lie outside the product grid")
+    sel = grid.isel(lat=xr.DataArray(ilat, dims="site"), lon=xr.DataArray(ilon, dims="site"))
+    return sel.assign_coords(site=("site", site))
+
+
+def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool = False) -> pd.DataFrame:
+    """A table of product values at the tower cells next to the tower observation.
+
+    Parameters
+    ----------
+    products : xarray.Dataset (one variable per product) or stacked DataArray
+        On a lat/lon grid with a ``time`` axis.
+    towers : xarray.Dataset
+        Dims (site, time) with ``lat``/``lon`` coordinates per site and the
+        observed ``var`` (e.g. :func:`workbench.data.virtual_towers`).
+    var : str, default "et"
+        The tower variable compared (converted to the products' units).
+    closure : bool, default False
+        Apply :func:`closure_correct` to the towers first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``site``, ``time``, ``obs`` and one per product; rows where the
+        tower or any product is missing are kept (metrics mask them
+        consistently) and ``attrs`` records the units.
+    """
+    stacked = stack_products(products)
+    if closure:
+        towers = closure_correct(towers)
+    if var not in towers:
+        raise ValueError(f"towers have no variable {var!r}; found {list(towers.data_vars)}")
+    obs = convert(towers[var], stacked.attrs["units"], name=f"towers.{var}")
+    at = extract_at_sites(stacked, towers["lat"].values, towers["lon"].values, site=towers["site"].values)
+    common = np.intersect1d(at["time"].values, obs["time"].values)
+    if common.size == 0:
+        raise ValueError("the towers' period does not overlap the products' period")
+    at = at.sel(time=common)
+    obs = obs.sel(time=common)
+    names = [str(p) for p in stacked["product"].values]
+    ds = at.reset_coords(drop=True).to_dataset("product")
+    ds["obs"] = obs.reset_coords(drop=True).transpose("site", "time")
+    frame = ds.to_dataframe().reset_index()[["site", "time", "obs", *names]]
+    frame.attrs = {"units": stacked.attrs["units"], "closure_corrected": closure}
+    return frame
