@@ -30,8 +30,11 @@ test: $(STAMP) browser-deps
 browser-deps: $(STAMP)
 	@bash .ci/browser-deps.sh $(BIN)/python
 
+# Full-page PNG of every notebooks/*.ipynb, run in JupyterLab in headless Chromium (< 400 KB each).
 screenshots: $(STAMP) browser-deps
-	WORKBENCH_FAST=1 WORKBENCH_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser -m browser
+	@mkdir -p docs/screenshots
+	WORKBENCH_FAST=1 WORKBENCH_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser -m browser -p no:cacheprovider
+	@ls -l docs/screenshots/*.png
 
 benchmarks: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
