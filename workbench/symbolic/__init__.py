@@ -1,0 +1,26 @@
+"""Symbolic ET study: discover evapotranspiration equations from data.
+
+One scikit-learn estimator, :class:`SymbolicRegressor`, over three back-ends:
+PySR (when a Julia runtime is present; never imported at import time),
+pyoperon (the offline default) and gplearn (a slow reference). A search
+returns a :class:`ParetoFront` of :class:`Equation` objects (sympy, LaTeX,
+numpy and torch callables, a dimensional check against the target's units),
+saved as it goes under ``runs/symbolic/<run_name>/`` and reloadable with
+:func:`load_run`.
+
+The studies (:mod:`workbench.symbolic.studies`) recover known laws from
+synthetic data, compare equations with FAO-56 baselines and a black box on
+towers (leave-site-out), and compare sensitivities with Penman-Monteith.
+"""
+
+from ._dims import UnitCheck, check_units
+from ._expr import FUNCTIONS, compile_expression, complexity, parse_equation
+from .backends import BACKENDS, OPERATORS, BackendNotice, available_backends, choose_backend, pysr_status
+from .front import Equation, ParetoFront
+from .search import SymbolicRegressor, load_run, prepare_data
+
+__all__ = [
+    "BACKENDS", "OPERATORS", "FUNCTIONS", "BackendNotice", "Equation", "ParetoFront", "SymbolicRegressor",
+    "UnitCheck", "available_backends", "check_units", "choose_backend", "compile_expression", "complexity",
+    "load_run", "parse_equation", "prepare_data", "pysr_status",
+]
