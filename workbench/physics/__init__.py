@@ -33,3 +33,6 @@ __all__ = ["constants", *psychrometrics.__all__, *radiation.__all__, *et.__all__
 from .reference import REFERENCE_METHODS, reference_et  # noqa: E402  (uses the formulas above)
 
 __all__ += ["REFERENCE_METHODS", "reference_et"]
+
+from .canopy import *  # noqa: E402,F401,F403  (coupled leaf/canopy model, surrogates study)
+__all__ += canopy.__all__  # noqa: F405
