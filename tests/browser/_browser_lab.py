@@ -552,7 +552,7 @@ def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifact
     notebook : Path
         The notebook to run.
     artifacts : Path
-        Folder for the full-page screenshot ``<stem>.png``.
+        Folder for the full-page screenshot ``<stem>.png`` and the collected facts ``<stem>.json``.
     docs_dir : Path, optional
         When given, a compressed copy of the screenshot (< 400 KB) is written there too.
     run_timeout : float
@@ -611,7 +611,16 @@ def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifact
         run.offline_requests = list(browser_context.wb_offline_requests[off_host_start:])
         run.stray_files = changed_files(before_files, snapshot_files(notebook.parent))
         run.seconds = time.monotonic() - started
+        save_facts(run, artifacts / f"{notebook.stem}.json")
     return run
+
+
+def save_facts(run: NotebookRun, path: Path) -> Path:
+    """Write everything the harness saw to ``path`` (JSON), to read when a check fails."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    facts = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(run).items()}
+    path.write_text(json.dumps(facts, indent=1, default=str))
+    return path
 
 
 def _screenshot(page, notebook: Path, artifacts: Path, docs_dir: Path | None) -> Path:
