@@ -35,6 +35,7 @@ __all__ = [
     "idealised_truth",
     "synthetic_products",
     "product_errors",
+    "ProductRecipe",
     "PRODUCT_RECIPES",
     "apply_recipe",
     "open_product",
@@ -78,7 +79,7 @@ class ProductSpec:
     drift : float
         Linear drift [mm d-1 per year] from the first day.
     gap_fraction : float
-        Fraction of missing values [0, 1).
+        Fraction of missing values [0, 1) (drawn per cell and day, quantised to 1/256).
     coarsen : int
         Native resolution as a multiple of the truth grid spacing.
     error_correlation : float
@@ -127,6 +128,8 @@ def _random_block(x, seed: int, stream: int, kind: str, block_info=None) -> np.n
     rng = _block_rng(seed, stream, block_info)
     if kind == "normal":
         return rng.standard_normal(x.shape, dtype=np.float32)
+    if kind == "bytes":  # uniform integers 0..255: 4x cheaper than floats, enough for gap masks
+        return np.frombuffer(rng.bytes(int(np.prod(x.shape))), dtype=np.uint8).reshape(x.shape)
     return rng.random(x.shape, dtype=np.float32)
 
 
@@ -134,11 +137,13 @@ def _random_like(template: xr.DataArray, seed: int, stream: int, kind: str = "no
     """Standard-normal (or uniform [0, 1)) float32 numbers shaped like ``template``.
 
     Lazy when ``template`` is dask-backed; deterministic for a given seed and
-    chunking (each block is seeded by its position in the array).
+    chunking (each block is seeded by its position in the array). ``kind="bytes"``
+    gives uint8 integers 0..255.
     """
     data = template.data
+    dtype = np.uint8 if kind == "bytes" else np.float32
     if hasattr(data, "map_blocks"):
-        out = data.map_blocks(_random_block, seed=seed, stream=stream, kind=kind, dtype=np.float32)
+        out = data.map_blocks(_random_block, seed=seed, stream=stream, kind=kind, dtype=dtype)
     else:
         whole = {0: {"array-location": [(0, n) for n in data.shape]}}
         out = _random_block(np.asarray(data), seed, stream, kind, block_info=whole)
@@ -240,7 +245,7 @@ def synthetic_products(truth: xr.DataArray, specs=DEFAULT_PRODUCTS, *, seed: int
             x = x + spec.noise_std * z
         x = _coarsen_like(x, spec.coarsen)
         if spec.gap_fraction:
-            x = x.where(_random_like(truth, seed, 100 + k, "uniform") >= spec.gap_fraction)
+            x = x.where(_random_like(truth, seed, 100 + k, "bytes") >= np.uint8(round(spec.gap_fraction * 256)))
         attrs = {**_ET_ATTRS, "long_name": f"evapotranspiration, synthetic product '{spec.name}'"}
         attrs.update({f: getattr(spec, f) for f in (f.name for f in fields(spec)) if f != "name"})
         out[spec.name] = x.astype(np.float32).transpose(*truth.dims).assign_attrs(attrs)
@@ -343,3 +348,295 @@ def idealised_truth(
     et.lat.attrs = {"units": "degrees_north", "standard_name": "latitude"}
     et.lon.attrs = {"units": "degrees_east", "standard_name": "longitude"}
     return et
+
+
+# ----------------------------------------------------------------------------- real-product recipes
+
+
+@dataclass(frozen=True)
+class ProductRecipe:
+    """How to turn a raw ET product file into ``et`` [mm d-1].
+
+    Parameters
+    ----------
+    name : str
+        Product name.
+    variables : tuple of str
+        Variable(s) in the file; several are summed (e.g. PML-V2 ``Ec + Es + Ei``).
+    units : str
+        Units of the raw values *after* scaling, used when the file has no
+        ``units`` attribute (the attribute wins when present and readable).
+    scale_factor, add_offset : float
+        Applied to raw integers when the file does not carry them as CF encoding.
+    valid_range : tuple of float, optional
+        Raw values outside are fill values (masked, never filled).
+    period_days : int, optional
+        Length of the accumulation period for period totals (8 for MODIS
+        8-day composites, whose last period in a year is 5 or 6 days).
+    sign : float
+        +1, or -1 where evaporation is negative (ECMWF convention).
+    time_shift : str, optional
+        Added to time stamps to mark the start of the period (ERA5-Land daily
+        accumulations are stamped at the end: ``"-1D"``).
+    reference : str
+        Citation.
+    """
+
+    name: str
+    variables: tuple
+    units: str
+    scale_factor: float = 1.0
+    add_offset: float = 0.0
+    valid_range: tuple | None = None
+    period_days: int | None = None
+    sign: float = 1.0
+    time_shift: str | None = None
+    reference: str = ""
+
+
+#: Recipes for the common global ET products (variable names and units as distributed).
+PRODUCT_RECIPES = {
+    "GLEAM": ProductRecipe("GLEAM", ("E",), "mm d-1", reference="Martens et al. (2017) GMD 10, 1903; GLEAM v3/v4 daily E"),
+    "MOD16A2": ProductRecipe(
+        "MOD16A2", ("ET_500m",), "kg m-2", scale_factor=0.1, valid_range=(0, 32700), period_days=8,
+        reference="Running, Mu, Zhao (2017) MOD16A2 v006, doi:10.5067/MODIS/MOD16A2.006 (8-day total; fill 32761-32767)",
+    ),
+    "PML-V2": ProductRecipe("PML-V2", ("Ec", "Es", "Ei"), "mm d-1", reference="Zhang et al. (2019) RSE 222, 165; 8-day mean daily rates"),
+    "FLUXCOM": ProductRecipe("FLUXCOM", ("LE",), "MJ m-2 d-1", reference="Jung et al. (2019) Sci Data 6, 74; RS+METEO LE"),
+    "ERA5-Land": ProductRecipe(
+        "ERA5-Land", ("e",), "m", period_days=1, sign=-1.0, time_shift="-1D",
+        reference="Munoz-Sabater et al. (2021) ESSD 13, 4349; total evaporation, m of water, accumulated to 00 UTC of the next day, negative upward",
+    ),
+    "GLDAS": ProductRecipe("GLDAS", ("Evap_tavg",), "kg m-2 s-1", reference="Rodell et al. (2004) BAMS 85, 381; GLDAS-2 Noah"),
+}
+
+
+def _to_mm_per_day(da: xr.DataArray, units: str, *, name: str, period_days=None) -> xr.DataArray:
+    """Convert water or energy fluxes and period totals to mm d-1.
+
+    Mass fluxes of water use 1 kg m-2 = 1 mm; energy fluxes use
+    ``LAMBDA_MJ_KG`` = 2.45 MJ kg-1; period totals (depth or mass per area)
+    are divided by the period length in days.
+    """
+    from ..units import parse_units, ureg
+
+    unit = parse_units(units)
+    dim = ureg.Quantity(1.0, unit).dimensionality
+    q = lambda u: ureg.Quantity(1.0, unit).to(u).magnitude  # noqa: E731
+    if dim == ureg.Quantity(1, "kg m**-2 s**-1").dimensionality:
+        factor = q("kg m**-2 day**-1")
+    elif dim == ureg.Quantity(1, "mm/day").dimensionality:
+        factor = q("mm/day")
+    elif dim == ureg.Quantity(1, "W m**-2").dimensionality:
+        factor = q("MJ m**-2 day**-1") / LAMBDA_MJ_KG
+    elif dim in (ureg.Quantity(1, "mm").dimensionality, ureg.Quantity(1, "kg m**-2").dimensionality):
+        if period_days is None:
+            raise UnitError(f"{name!r} is a period total in {units!r}; the recipe must give period_days")
+        factor = q("mm") if dim == ureg.Quantity(1, "mm").dimensionality else q("kg m**-2")
+        return (da * factor / period_days).assign_attrs(_ET_ATTRS)
+    else:
+        raise UnitError(f"{name!r} has units {units!r}, which is neither a water flux, an energy flux nor a water depth; cannot express it in mm d-1")
+    return (da * factor).assign_attrs(_ET_ATTRS)
+
+
+def _modis_period_days(time: pd.DatetimeIndex, period: int) -> np.ndarray:
+    """Length of each composite: ``period`` days, shorter for the last one of a year."""
+    year_end = pd.to_datetime([f"{y}-12-31" for y in time.year])
+    return np.minimum(period, np.asarray((year_end - time).days) + 1).astype(float)
+
+
+def apply_recipe(ds: xr.Dataset, product: str | ProductRecipe) -> xr.DataArray:
+    """Apply a product recipe: select, mask fill values, scale, sum, convert to ``et`` [mm d-1].
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The raw product (lazy is fine), e.g. from :func:`open_product`.
+    product : str or ProductRecipe
+        A key of :data:`PRODUCT_RECIPES` or a custom recipe.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``et`` [mm d-1] with ``attrs["product"]`` and ``attrs["recipe"]``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown product or missing variables (naming both).
+    UnitError
+        For units that cannot become mm d-1.
+    """
+    if isinstance(product, str):
+        if product not in PRODUCT_RECIPES:
+            raise ValueError(f"no recipe for product {product!r}; known: {sorted(PRODUCT_RECIPES)}")
+        recipe = PRODUCT_RECIPES[product]
+    else:
+        recipe = product
+    missing = [v for v in recipe.variables if v not in ds]
+    if missing:
+        raise ValueError(f"product {recipe.name!r}: variables {missing} not in the file (found {sorted(map(str, ds.data_vars))})")
+    parts = []
+    for v in recipe.variables:
+        x = ds[v]
+        decoded = "scale_factor" in x.encoding or "add_offset" in x.encoding
+        if recipe.valid_range is not None:
+            lo, hi = recipe.valid_range
+            if decoded:  # xarray already scaled the raw integers: compare on the same scale
+                sf, off = x.encoding.get("scale_factor", 1.0), x.encoding.get("add_offset", 0.0)
+                lo, hi = lo * sf + off, hi * sf + off
+            x = x.where((x >= lo) & (x <= hi))
+        if not decoded and (recipe.scale_factor != 1.0 or recipe.add_offset != 0.0):
+            x = x * recipe.scale_factor + recipe.add_offset
+        parts.append(x)
+    total = sum(parts[1:], parts[0]) * recipe.sign
+    units = ds[recipe.variables[0]].attrs.get("units", recipe.units)
+    try:
+        from ..units import parse_units
+
+        parse_units(units)
+    except UnitError:
+        units = recipe.units
+    period = recipe.period_days
+    et = _to_mm_per_day(total, units, name=recipe.name, period_days=1 if period else None)
+    if period:
+        days = _modis_period_days(pd.DatetimeIndex(ds["time"].values), period) if period > 1 else np.ones(ds.sizes["time"])
+        et = et / xr.DataArray(days, dims="time", coords={"time": ds["time"]})
+    if recipe.time_shift:
+        et = et.assign_coords(time=et["time"] + pd.Timedelta(recipe.time_shift))
+    et = et.rename("et")
+    et.attrs = {**_ET_ATTRS, "product": recipe.name, "recipe": f"{'+'.join(recipe.variables)} [{units}] -> mm d-1", "references": recipe.reference}
+    return et
+
+
+def open_product(paths, product: str | ProductRecipe, *, chunks="auto") -> xr.DataArray:
+    """Open a gridded ET product lazily (:func:`~workbench.data.open_gridded`) and apply its recipe."""
+    from .gridded import open_gridded
+
+    recipe = PRODUCT_RECIPES[product] if isinstance(product, str) and product in PRODUCT_RECIPES else product
+    if isinstance(recipe, str):
+        raise ValueError(f"no recipe for product {product!r}; known: {sorted(PRODUCT_RECIPES)}")
+    ds = open_gridded(paths, variable=list(recipe.variables), chunks=chunks)
+    return apply_recipe(ds, recipe)
+
+
+# ----------------------------------------------------------------------------- real product-vs-tower tables
+
+#: ECOSTRESS Collection-2 ET models in the cal/val table (column -> name).
+ECOSTRESS_MODELS = {"STICinst": "STIC", "BESSinst": "BESS", "MOD16inst": "MOD16", "PTJPLSMinst": "PTJPLSM", "JET": "JET"}
+
+
+def read_ecostress_calval(path=None) -> xr.Dataset:
+    """ECOSTRESS ET models matched to AmeriFlux towers at overpass time.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        ``combined_eco_flux_EC_filtered.csv`` or its folder; default
+        ``real_data_dir("ecostress_calval_ameriflux")``. The same table ships in
+        the PyPI package ``ECOv002-calval-tables`` (no download needed).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``overpass``; the five models ``STIC``, ``BESS``, ``MOD16``,
+        ``PTJPLSM``, ``JET`` and the towers' ``le`` (``LE_filt``), ``le_corr``
+        (``LEcorr50``, energy-balance corrected), ``h``, ``rn``, ``g`` — all
+        instantaneous latent/sensible/radiative fluxes [W m-2]; coordinates
+        ``site``, ``time`` (overpass, UTC), ``vegetation`` (IGBP),
+        ``climate`` (Koeppen), and ``lat``/``lon`` from the site table when present.
+        Missing values stay NaN.
+    """
+    if path is None:
+        folder = real_data_dir("ecostress_calval_ameriflux", must_exist=True)
+        path = folder / "combined_eco_flux_EC_filtered.csv"
+    path = Path(path)
+    if path.is_dir():
+        path = path / "combined_eco_flux_EC_filtered.csv"
+    path = require_path(path, what="ECOSTRESS cal/val table")
+    frame = pd.read_csv(path)
+    needed = ["ID", "vegetation", "climate", "eco_time_utc", "LE_filt", "LEcorr50", *ECOSTRESS_MODELS]
+    absent = [c for c in needed if c not in frame]
+    if absent:
+        raise ValueError(f"{path.name}: columns {absent} are missing; is this the ECOSTRESS cal/val table?")
+    flux = {"units": "W m-2"}
+    data = {
+        new: ("overpass", frame[old].to_numpy(float), {**flux, "long_name": f"latent heat flux, ECOSTRESS {new} model"})
+        for old, new in ECOSTRESS_MODELS.items()
+    }
+    data["le"] = ("overpass", frame["LE_filt"].to_numpy(float), {**flux, "long_name": "latent heat flux, tower (filtered)"})
+    data["le_corr"] = ("overpass", frame["LEcorr50"].to_numpy(float), {**flux, "long_name": "latent heat flux, tower, energy-balance corrected (median)"})
+    for old, new, long in (("H_filt", "h", "sensible heat flux, tower"), ("NETRAD_filt", "rn", "net radiation, tower"), ("G_filt", "g", "ground heat flux, tower")):
+        if old in frame:
+            data[new] = ("overpass", frame[old].to_numpy(float), {**flux, "long_name": long})
+    coords = {
+        "site": ("overpass", frame["ID"].astype(str).to_numpy()),
+        "time": ("overpass", pd.to_datetime(frame["eco_time_utc"]).to_numpy()),
+        "vegetation": ("overpass", frame["vegetation"].astype(str).to_numpy()),
+        "climate": ("overpass", frame["climate"].astype(str).to_numpy()),
+    }
+    meta_path = path.parent / "metadata_ebc_filt.csv"
+    if meta_path.exists():
+        meta = pd.read_csv(meta_path).set_index("Site ID")
+        coords["lat"] = ("overpass", meta["Lat"].reindex(frame["ID"]).to_numpy(float), {"units": "degrees_north"})
+        coords["lon"] = ("overpass", meta["Long"].reindex(frame["ID"]).to_numpy(float), {"units": "degrees_east"})
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs = {
+        "title": "ECOSTRESS Collection-2 ET models vs AmeriFlux towers at overpass",
+        "source": str(path),
+        "references": "ECOv002-calval-tables 1.13.0 (JPL, Apache-2.0); AmeriFlux (CC-BY-4.0)",
+    }
+    return ds
+
+
+def read_mod16a2_points(path) -> xr.Dataset:
+    """MODIS MOD16A2/MYD16A2 v006 point extractions (AppEEARS CSV) as ``et`` [mm d-1].
+
+    Fill values (raw 32761-32767, i.e. above the valid maximum 3270 kg m-2 per
+    8 days after the 0.1 scale) become NaN; 8-day totals are divided by the
+    composite length (5 or 6 days for the last composite of a year).
+
+    Parameters
+    ----------
+    path : str or Path
+        An AppEEARS ``*-MOD16A2-006-results.csv`` or ``*-MYD16A2-006-results.csv``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims (``site``, ``time``): ``et`` and ``pet`` [mm d-1], ``qc_good``
+        (MODLAND bit: 1 = main algorithm) and ``fill`` (1 where the raw value was
+        a fill value); coordinates ``lat``, ``lon``, ``igbp``.
+    """
+    path = require_path(path, what="MOD16A2 point CSV")
+    frame = pd.read_csv(path)
+    prefix = next((c[: -len("ET_500m")] for c in frame.columns if c.endswith("_ET_500m")), None)
+    if prefix is None:
+        raise ValueError(f"{path.name}: no '*_ET_500m' column; is this an AppEEARS MOD16A2/MYD16A2 extraction?")
+    frame["time"] = pd.to_datetime(frame["Date"])
+    valid_max = 3270.0  # kg m-2 per 8 days: 32700 raw x 0.1
+    out = {}
+    for col, name, long in ((f"{prefix}ET_500m", "et", "evapotranspiration"), (f"{prefix}PET_500m", "pet", "potential evapotranspiration")):
+        wide = frame.pivot(index="ID", columns="time", values=col)
+        raw = wide.to_numpy(float)
+        fill = raw > valid_max
+        days = _modis_period_days(pd.DatetimeIndex(wide.columns), 8)
+        out[name] = (("site", "time"), np.where(fill, np.nan, raw) / days[None, :], {**_ET_ATTRS, "long_name": f"{long}, {prefix.split('_')[0]}"})
+        if name == "et":
+            out["fill"] = (("site", "time"), fill.astype(np.int8), {"units": "1", "long_name": "raw value was a fill value"})
+    qc = frame.pivot(index="ID", columns="time", values=f"{prefix}ET_QC_500m").to_numpy(float)
+    out["qc_good"] = (("site", "time"), ((qc.astype(np.int64) & 1) == 0).astype(np.int8), {"units": "1", "long_name": "MODLAND QC: main algorithm"})
+    sites = frame.groupby("ID").first()
+    wide = frame.pivot(index="ID", columns="time", values=f"{prefix}ET_500m")
+    ds = xr.Dataset(
+        out,
+        coords={
+            "site": wide.index.to_numpy(str),
+            "time": wide.columns.to_numpy(),
+            "lat": ("site", sites.loc[wide.index, "Latitude"].to_numpy(float), {"units": "degrees_north"}),
+            "lon": ("site", sites.loc[wide.index, "Longitude"].to_numpy(float), {"units": "degrees_east"}),
+            "igbp": ("site", sites.loc[wide.index, "Category"].astype(str).to_numpy()),
+        },
+    )
+    ds.attrs = {"title": f"{prefix.split('_')[0]} v006 8-day ET at points (AppEEARS)", "source": str(path), "time_stamps": "first day of each 8-day composite"}
+    return ds

@@ -1,10 +1,13 @@
 """NumPy kernels behind :mod:`workbench.intercompare` (private).
 
-Every kernel reduces over the **last** axis of its inputs; the xarray wrappers
-in :mod:`workbench.intercompare.metrics` and
-:mod:`workbench.intercompare.collocation` move the reduction dimensions there
-(``xr.apply_ufunc`` core dimensions) and flatten them with :func:`_flatten`.
-Statistics are accumulated in float64 whatever the input precision.
+The xarray wrappers in :mod:`workbench.intercompare.metrics` and
+:mod:`workbench.intercompare.collocation` pass the reduction dimensions as the
+trailing axes (``xr.apply_ufunc`` core dimensions). :func:`_flatten` moves
+them back to the front and merges them into one **leading sample axis**: for
+the usual ``(time, lat, lon)`` layout that is a free view of contiguous rows,
+so the reductions stream through memory instead of striding along time.
+Sums are accumulated in float64; float32 data stay float32 in between
+(their moments are centred before products are summed).
 
 Missing values: with ``skipna=False`` a NaN anywhere in a sample gives NaN;
 with ``skipna=True`` a time step/cell is used only where *every* input is
@@ -36,10 +39,11 @@ PAIR_METRICS = (
 
 
 def _flatten(x: np.ndarray, ncore: int) -> np.ndarray:
-    """Merge the last ``ncore`` axes into one (the reduction axis)."""
+    """Move the last ``ncore`` axes to the front and merge them: shape ``(n, rest...)``."""
+    x = np.moveaxis(x, list(range(x.ndim - ncore, x.ndim)), list(range(ncore)))
     if ncore == 1:
         return x
-    return x.reshape(x.shape[: x.ndim - ncore] + (-1,))
+    return x.reshape((-1,) + x.shape[ncore:])
 
 
 def _common_valid(arrays, skipna: bool):
@@ -63,8 +67,19 @@ def _weights(shape, weights, valid) -> np.ndarray:
     return w
 
 
+def _work_dtype(*arrays):
+    """float32 stays float32 (statistics are centred before summing), anything else float64."""
+    dt = np.result_type(*[x.dtype for x in arrays])
+    return np.float32 if dt == np.float32 else np.float64
+
+
+def _dot(a, b) -> np.ndarray:
+    """Sum of products over the leading axis (no temporaries), as float64."""
+    return np.einsum("n...,n...->...", a, b).astype(np.float64, copy=False)
+
+
 def _pair_metrics(obs, sim, weights, ncore: int, skipna: bool, names) -> np.ndarray:
-    """All requested pair metrics from one pass of weighted moments.
+    """All requested pair metrics from one pass of (weighted) moments.
 
     Returns an array with a trailing axis of length ``len(names)``.
     """
@@ -72,79 +87,131 @@ def _pair_metrics(obs, sim, weights, ncore: int, skipna: bool, names) -> np.ndar
     sim = _flatten(np.asarray(sim), ncore)
     shape = np.broadcast_shapes(obs.shape, sim.shape)
     obs, sim = np.broadcast_to(obs, shape), np.broadcast_to(sim, shape)
-    if weights is not None:
+    if weights is None:
+        moments = _moments_unweighted(obs, sim, skipna, "mae" in names)
+    else:
         weights = _flatten(np.asarray(weights), ncore) if np.ndim(weights) else weights
+        moments = _moments_weighted(obs, sim, weights, skipna, "mae" in names)
+    return _metrics_from_moments(*moments, names)
+
+
+def _moments_unweighted(obs, sim, skipna: bool, want_mae: bool):
+    """Count, means, population (co)variances and MAE without weights (sample axis 0).
+
+    Masked samples are set to zero; their contribution to the centred sums
+    (``(0 - mean)**2`` each) is subtracted exactly, which keeps the kernel to a
+    few passes over the data.
+    """
+    dt = _work_dtype(obs, sim)
+    o, s = obs.astype(dt, copy=False), sim.astype(dt, copy=False)
+    total = o.shape[0]
+    if skipna:
+        valid = np.isfinite(o)
+        valid &= np.isfinite(s)
+        o, s = np.where(valid, o, dt(0)), np.where(valid, s, dt(0))
+        n = np.count_nonzero(valid, axis=0).astype(np.float64)
+    else:
+        n = np.full(o.shape[1:], float(total))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mo = o.sum(0, dtype=np.float64) / n
+        ms = s.sum(0, dtype=np.float64) / n
+        do = o - mo.astype(dt)
+        ds = s - ms.astype(dt)
+        masked = total - n
+        vo = (_dot(do, do) - masked * mo * mo) / n
+        vs = (_dot(ds, ds) - masked * ms * ms) / n
+        cov = (_dot(do, ds) - masked * mo * ms) / n
+        mae = None
+        if want_mae:
+            d = np.subtract(s, o)
+            np.abs(d, out=d)
+            mae = d.sum(0, dtype=np.float64) / n
+    return n, mo, ms, vo, vs, cov, mae
+
+
+def _moments_weighted(obs, sim, weights, skipna: bool, want_mae: bool):
+    """Weighted count, means, population (co)variances and MAE (float64, sample axis 0)."""
     valid = _common_valid((obs, sim), skipna)
-    w = _weights(shape, weights, valid)
+    w = _weights(obs.shape, weights, valid)
     if valid is not None:
         obs = np.where(valid, obs, 0.0)
         sim = np.where(valid, sim, 0.0)
     o = obs.astype(np.float64, copy=False)
     s = sim.astype(np.float64, copy=False)
-    sw = w.sum(-1)
+    sw = w.sum(0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mo = (w * o).sum(-1) / sw
-        ms = (w * s).sum(-1) / sw
-        do = o - mo[..., None]
-        ds = s - ms[..., None]
-        vo = (w * do * do).sum(-1) / sw
-        vs = (w * ds * ds).sum(-1) / sw
-        cov = (w * do * ds).sum(-1) / sw
-        d = s - o
+        mo = (w * o).sum(0) / sw
+        ms = (w * s).sum(0) / sw
+        do = o - mo
+        ds = s - ms
+        vo = (w * do * do).sum(0) / sw
+        vs = (w * ds * ds).sum(0) / sw
+        cov = (w * do * ds).sum(0) / sw
+        mae = (w * np.abs(s - o)).sum(0) / sw if want_mae else None
+    n = (w > 0).sum(0).astype(np.float64)
+    return n, mo, ms, vo, vs, cov, mae
+
+
+def _metrics_from_moments(n, mo, ms, vo, vs, cov, mae, names) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
         bias = ms - mo
-        vd = vo + vs - 2 * cov
-        vd = np.maximum(vd, 0.0)
-        out = {}
-        out["bias"] = bias
-        out["relative_bias"] = bias / mo
-        out["rmse"] = np.sqrt(bias * bias + vd)
-        out["ubrmse"] = np.sqrt(vd)
-        if "mae" in names:
-            out["mae"] = (w * np.abs(d)).sum(-1) / sw
+        vd = np.maximum(vo + vs - 2 * cov, 0.0)
         r = cov / np.sqrt(vo * vs)
-        out["pearson_r"] = r
-        out["r2"] = r * r
-        out["nse"] = 1.0 - (bias * bias + vd) / vo
         alpha = np.sqrt(vs / vo)
         beta = ms / mo
-        out["kge_r"] = r
-        out["kge_alpha"] = alpha
-        out["kge_beta"] = beta
-        out["kge"] = 1.0 - np.sqrt((r - 1) ** 2 + (alpha - 1) ** 2 + (beta - 1) ** 2)
-        out["std_ratio"] = alpha
-        out["crmsd"] = np.sqrt(vd / vo)
-        out["n"] = (w > 0).sum(-1).astype(np.float64)
+        out = {
+            "bias": bias,
+            "relative_bias": bias / mo,
+            "rmse": np.sqrt(bias * bias + vd),
+            "ubrmse": np.sqrt(vd),
+            "mae": mae,
+            "pearson_r": r,
+            "r2": r * r,
+            "nse": 1.0 - (bias * bias + vd) / vo,
+            "kge_r": r,
+            "kge_alpha": alpha,
+            "kge_beta": beta,
+            "kge": 1.0 - np.sqrt((r - 1) ** 2 + (alpha - 1) ** 2 + (beta - 1) ** 2),
+            "std_ratio": alpha,
+            "crmsd": np.sqrt(vd / vo),
+            "n": n,
+        }
     return np.stack([np.asarray(out[name], dtype=np.float64) for name in names], axis=-1)
 
 
 def _covariance(stack, ncore: int, skipna: bool) -> np.ndarray:
-    """Sample covariance matrices (ddof=1) over the last axis of ``stack``.
+    """Sample covariance matrices (ddof=1) over the sample axes of each array in ``stack``.
 
-    ``stack`` has the product axis first: shape ``(P, ..., n)``. Returns
-    ``(..., P, P + 1)``: the covariance matrix followed by one column holding
-    the number of samples used (the common-mask count).
+    ``stack`` is a sequence of P arrays of equal shape ``(..., n)`` (sample
+    axes last, as ``xr.apply_ufunc`` passes them). Returns ``(..., P, P + 1)``:
+    the covariance matrix followed by one column holding the number of samples
+    used (the common-mask count).
     """
-    stack = np.stack([_flatten(np.asarray(x), ncore) for x in stack])
-    valid = _common_valid(list(stack), skipna)
-    if valid is not None:
-        stack = np.where(valid, stack, 0.0)
-        count = valid.sum(-1).astype(np.float64)
-    else:
-        count = np.full(stack.shape[1:-1], float(stack.shape[-1]))
-    stack = stack.astype(np.float64, copy=False)
-    nprod = stack.shape[0]
+    stack = [_flatten(np.asarray(x), ncore) for x in stack]
+    dt = _work_dtype(*stack)
+    total = stack[0].shape[0]
+    rest = stack[0].shape[1:]
+    nprod = len(stack)
+    valid = _common_valid(stack, True) if skipna else None
+    count = np.count_nonzero(valid, axis=0).astype(np.float64) if skipna else np.full(rest, float(total))
+    out = np.empty(rest + (nprod, nprod + 1))
+    masked = total - count
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = stack.sum(-1) / count
-        anom = stack - means[..., None]
-        if valid is not None:
-            anom = np.where(valid, anom, 0.0)
-        out = np.empty(stack.shape[1:-1] + (nprod, nprod + 1))
+        anom, means = [], []
+        for x in stack:
+            # our own zero-filled copy, centred in place; masked samples hold -mean,
+            # whose contribution (masked * mean_i * mean_j) is subtracted below
+            a = np.where(valid, x, dt(0)).astype(dt, copy=False) if skipna else np.array(x, dtype=dt)
+            mean = a.sum(0, dtype=np.float64) / count
+            np.subtract(a, mean.astype(dt), out=a)
+            anom.append(a)
+            means.append(mean)
         for i in range(nprod):
             for j in range(i, nprod):
-                c = (anom[i] * anom[j]).sum(-1) / (count - 1)
+                c = (_dot(anom[i], anom[j]) - masked * means[i] * means[j]) / (count - 1)
                 out[..., i, j] = c
                 out[..., j, i] = c
-        out[..., nprod] = count[..., None]
+    out[..., nprod] = count[..., None]
     return out
 
 
@@ -168,6 +235,30 @@ def _tcol_from_cov(cxx, cyy, czz, cxy, cxz, cyz):
         rho2 = (cxy * cxz / (cxx * cyz), cxy * cyz / (cyy * cxz), cxz * cyz / (czz * cxy))
         snr = tuple(-10.0 * np.log10(_positive(1.0 / r - 1.0)) for r in rho2)
     return err, beta, rho2, snr
+
+
+TC_STATS = ("err_var", "sig_var", "rho2", "snr", "beta")
+
+
+def _tc_triplets(stack, ncore: int, skipna: bool, triplets) -> np.ndarray:
+    """Triple collocation of every triplet from one covariance pass.
+
+    ``stack`` is ``(P, ..., n)``; ``triplets`` a list of index triples.
+    Returns ``(..., T, P, len(TC_STATS) + 1)``: the statistics of each product
+    in each triplet (NaN where a product is not a member) and, last, the count.
+    """
+    cov = _covariance(stack, ncore, skipna)
+    nprod = len(stack)
+    out = np.full(cov.shape[:-2] + (len(triplets), nprod, len(TC_STATS) + 1), np.nan)
+    c = lambda a, b: cov[..., a, b]  # noqa: E731
+    for t, (i, j, k) in enumerate(triplets):
+        err, beta, rho2, snr = _tcol_from_cov(c(i, i), c(j, j), c(k, k), c(i, j), c(i, k), c(j, k))
+        for m, p in enumerate((i, j, k)):
+            sig = c(p, p) - err[m]
+            for q, value in enumerate((err[m], sig, rho2[m], snr[m], beta[m])):
+                out[..., t, p, q] = value
+    out[..., -1] = cov[..., 0, nprod][..., None, None]
+    return out
 
 
 def _masked_regression(y, design, skipna: bool):

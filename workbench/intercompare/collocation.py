@@ -74,23 +74,21 @@ def covariance_matrix(products, dim="time", skipna: bool = True) -> xr.Dataset:
         ``cov`` with dims (..., ``product``, ``product_j``) [units squared] and
         ``n`` (samples used).
     """
-    stacked = stack_products(products)
-    if stacked.chunks is not None:
-        stacked = stacked.chunk({"product": -1})
+    members, units = _members(products)
     dims = [dim] if isinstance(dim, str) else list(dim)
-    names = list(stacked["product"].values)
+    names = list(members)
     out = xr.apply_ufunc(
         partial(_cov_kernel, ncore=len(dims), skipna=skipna),
-        stacked,
-        input_core_dims=[["product", *dims]],
+        *members.values(),
+        input_core_dims=[dims] * len(names),
         output_core_dims=[["product", "column"]],
         dask="parallelized",
         output_dtypes=[np.float64],
-        dask_gufunc_kwargs={"output_sizes": {"column": len(names) + 1}},
+        dask_gufunc_kwargs={"output_sizes": {"product": len(names), "column": len(names) + 1}},
     )
+    out = out.assign_coords(product=names)
     cov = out.isel(column=slice(0, len(names))).rename(column="product_j")
     cov = cov.assign_coords(product_j=names)
-    units = stacked.attrs.get("units")
     return xr.Dataset(
         {
             "cov": cov.assign_attrs(long_name="covariance", **({"units": f"({units})2"} if units else {})),
@@ -99,19 +97,29 @@ def covariance_matrix(products, dim="time", skipna: bool = True) -> xr.Dataset:
     )
 
 
-def _cov_kernel(x, *, ncore, skipna):
-    # x: (..., P, n...) -> product axis first for the kernel
-    x = np.moveaxis(x, -1 - ncore, 0)
-    return K._covariance(x, ncore, skipna)
+def _members(products):
+    """Check the products like :func:`stack_products` and return them (unstacked) with their units."""
+    stacked = stack_products(products)
+    units = stacked.attrs.get("units")
+    if isinstance(products, xr.Dataset):
+        products = dict(products.data_vars)
+    elif isinstance(products, xr.DataArray):
+        products = {str(k): products.sel(product=k, drop=True) for k in products["product"].values}
+    from ..units import convert
+
+    members = {str(k): (convert(v, units, name=str(k)) if units and "units" in v.attrs else v).transpose(*stacked.dims[1:]) for k, v in products.items()}
+    return members, units
 
 
-def _triplet(cov: xr.DataArray, i: str, j: str, k: str):
-    c = lambda a, b: cov.sel(product=a, product_j=b, drop=True)  # noqa: E731
-    return K._tcol_from_cov(c(i, i), c(j, j), c(k, k), c(i, j), c(i, k), c(j, k))
+def _cov_kernel(*xs, ncore, skipna):
+    return K._covariance(xs, ncore, skipna)
 
 
 def tc_all_triplets(products, dim="time", skipna: bool = True) -> xr.Dataset:
     """Classic and extended triple collocation for every triplet of products.
+
+    One pass over the data per block: the covariance matrix of all products
+    and every triplet's estimates are computed in a single NumPy kernel.
 
     Parameters
     ----------
@@ -142,30 +150,36 @@ def tc_all_triplets(products, dim="time", skipna: bool = True) -> xr.Dataset:
     >>> np.round(tc.err_var.sel(triplet="a|b|c").values, 2)
     array([0.09, 0.25, 0.49])
     """
-    covs = covariance_matrix(products, dim=dim, skipna=skipna)
-    cov = covs["cov"]
-    names = list(cov["product"].values)
+    members, units = _members(products)
+    names = list(members)
     if len(names) < 3:
         raise ValueError(f"triple collocation needs at least three products, got {len(names)}: {names}")
-    labels, rows = [], {v: [] for v in _TC_VARS}
-    for trip in combinations(names, 3):
-        err, beta, rho2, snr = _triplet(cov, *trip)
-        cii = [cov.sel(product=p, product_j=p, drop=True) for p in trip]
-        values = {"err_var": err, "sig_var": tuple(c - e for c, e in zip(cii, err)), "rho2": rho2, "snr": snr, "beta": beta}
-        labels.append("|".join(trip))
-        for v in _TC_VARS:
-            per = dict(zip(trip, values[v]))
-            template = xr.full_like(cii[0], np.nan)
-            rows[v].append(xr.concat([per.get(p, template) for p in names], dim="product"))
-    units = covs["cov"].attrs.get("units")
+    dims = [dim] if isinstance(dim, str) else list(dim)
+    triplets = list(combinations(range(len(names)), 3))
+    nstat = len(K.TC_STATS) + 1
+    out = xr.apply_ufunc(
+        partial(_tc_kernel, ncore=len(dims), skipna=skipna, triplets=triplets),
+        *members.values(),
+        input_core_dims=[dims] * len(names),
+        output_core_dims=[["triplet", "product", "stat"]],
+        dask="parallelized",
+        output_dtypes=[np.float64],
+        dask_gufunc_kwargs={"output_sizes": {"triplet": len(triplets), "product": len(names), "stat": nstat}},
+    )
+    labels = ["|".join(names[i] for i in t) for t in triplets]
+    out = out.assign_coords(triplet=labels, product=names)
     ds = xr.Dataset()
-    for v, (long_name, kind) in _TC_VARS.items():
-        attrs = {"long_name": long_name}
-        attrs["units"] = units if kind == "sq" and units else ("dB" if kind == "dB" else "1")
-        ds[v] = xr.concat(rows[v], dim="triplet").assign_coords(triplet=labels, product=names).assign_attrs(attrs)
-    ds["n"] = covs["n"]
+    for q, v in enumerate(K.TC_STATS):
+        long_name, kind = _TC_VARS[v]
+        attrs = {"long_name": long_name, "units": f"({units})2" if kind == "sq" and units else ("dB" if kind == "dB" else "1")}
+        ds[v] = out.isel(stat=q, drop=True).transpose("triplet", "product", ...).assign_attrs(attrs)
+    ds["n"] = out.isel(stat=-1, triplet=0, product=0, drop=True).assign_attrs(long_name="samples used", units="1")
     ds.attrs["missing_values"] = "common mask: a sample is used only where every product has a value"
     return ds
+
+
+def _tc_kernel(*xs, ncore, skipna, triplets):
+    return K._tc_triplets(xs, ncore, skipna, triplets)
 
 
 def triple_collocation(x, y, z, dim="time", skipna: bool = True) -> xr.Dataset:

@@ -192,7 +192,7 @@ def _finish(da: xr.DataArray, name: str, obs: xr.DataArray, keep_attrs: bool) ->
     return da
 
 
-def compute_metrics(obs, sim, metrics=None, dim=None, weights=None, skipna=False, keep_attrs=False) -> xr.Dataset:
+def compute_metrics(obs, sim, metrics=None, dim=None, weights=None, skipna=False, keep_attrs=False, *, as_array=False):
     """Evaluate several metrics in one pass over the data.
 
     Parameters
@@ -210,6 +210,10 @@ def compute_metrics(obs, sim, metrics=None, dim=None, weights=None, skipna=False
         Use only samples where obs and sim are both finite (common mask).
     keep_attrs : bool, default False
         Copy the attributes of ``obs`` onto each result.
+    as_array : bool, default False
+        Return one DataArray with a ``metric`` dimension instead of a Dataset
+        (far fewer dask tasks when the maps are reduced further, e.g. to
+        global means); the units are in ``attrs["units_by_metric"]``.
 
     Returns
     -------
@@ -239,6 +243,9 @@ def compute_metrics(obs, sim, metrics=None, dim=None, weights=None, skipna=False
     if unknown:
         raise ValueError(f"unknown metric(s) {unknown}; available: {available_metrics()}")
     out = _pair(obs, sim, names, dim, weights, skipna)
+    if as_array:
+        units = {m: _finish(out.isel(metric=0, drop=True), m, obs, False).attrs.get("units", "") for m in names}
+        return out.rename("metrics").assign_attrs(units_by_metric=units)
     return xr.Dataset({m: _finish(out.sel(metric=m, drop=True), m, obs, keep_attrs) for m in names})
 
 
