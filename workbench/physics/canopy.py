@@ -223,7 +223,7 @@ def emitted_longwave(tleaf, lai):
     Examples
     --------
     >>> round(float(emitted_longwave(20.0, 100.0)), 1)  # closed canopy at 20 degC
-    813.1
+    812.4
     """
     xp = _namespace(tleaf, lai)
     return 2.0 * _EPS_LEAF * _cover(lai, _K_LW, xp) * _SIGMA * (tleaf + _TK) ** 4

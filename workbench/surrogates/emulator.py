@@ -1,0 +1,331 @@
+"""A year of daily canopy fluxes with a soil-water bucket, and a network that emulates it.
+
+:func:`simulate_year` runs the canopy model (:func:`workbench.physics.canopy_fluxes`,
+or a process surrogate in its place) day by day with a soil-water bucket, for
+any set of points (grid cells, towers, parameter sets) at once. Its result
+depends on three model parameters (:data:`EMULATOR_PARAMETERS`: Vcmax25, the
+Medlyn slope g1 and the rooting-zone capacity ``whc``) and on the point's
+climate. :func:`emulator_dataset` samples that dependence (Sobol parameters x
+random cells) so that a :class:`~workbench.surrogates.SurrogateRegressor` can
+learn annual and monthly ET from parameters plus climate summaries
+(:func:`cell_climate`); :func:`calibrate` then fits the parameters to tower ET
+with the emulator and :func:`simulate_year` checks the result.
+
+Bucket (the same form as the virtual land's): the store starts at 70 % of
+``whc``; stress is ``clip((W - 0.15 whc) / (0.5 whc), 0, 1)`` from the
+start-of-day store; ET cannot exceed the water present; excess above ``whc``
+runs off.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import optimize
+from scipy.stats import qmc
+from tqdm.auto import tqdm
+
+from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, canopy_fluxes
+from ..units import convert
+
+__all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "cell_climate", "emulator_dataset",
+           "emulator_features", "emulator_targets", "calibrate", "stack_cells"]
+
+#: Model parameters the emulator takes: name -> (lo, hi, units, long_name).
+EMULATOR_PARAMETERS = {
+    "vcmax25": (20.0, 120.0, "umol m-2 s-1", "maximum carboxylation rate at 25 degC"),
+    "g1": (1.5, 8.0, "kPa0.5", "Medlyn stomatal slope"),
+    "whc": (40.0, 300.0, "mm", "rooting-zone water holding capacity"),
+}
+_FORCING = ("rs", "tmean", "vpd", "wind", "pressure", "lai", "precip")
+_FORCING_UNITS = {**{k: v[0] for k, v in CANOPY_INPUTS.items()}, "precip": "mm d-1"}
+_SEASONS = {"djf": (12, 1, 2), "mam": (3, 4, 5), "jja": (6, 7, 8), "son": (9, 10, 11)}
+#: Climate summaries used as emulator features (annual means, seasonal means, precip totals).
+CLIMATE_FEATURES = [f"{v}_mean" for v in _FORCING] + [f"{v}_{s}" for v in ("precip", "rs", "tmean", "vpd", "lai")
+                                                      for s in _SEASONS]
+_CO2 = 400.0
+
+
+def stack_cells(land: xr.Dataset, variables=_FORCING) -> xr.Dataset:
+    """Forcing of a gridded (time, lat, lon) dataset as (time, cell), with lat/lon kept as coords."""
+    ds = land[list(variables)]
+    spatial = [d for d in ds.dims if d != "time"]
+    return ds.stack(cell=spatial).reset_index("cell").transpose("time", "cell")
+
+
+def _forcing_arrays(forcing: xr.Dataset) -> tuple[dict, xr.DataArray]:
+    missing = [k for k in _FORCING if k not in forcing]
+    if missing:
+        raise ValueError(f"forcing is missing {missing}; simulate_year needs {list(_FORCING)}")
+    if "time" not in forcing.dims:
+        raise ValueError("forcing needs a 'time' dimension of daily steps")
+    arrays = {k: convert(forcing[k], _FORCING_UNITS[k], name=k) for k in _FORCING}
+    arrays = dict(zip(arrays, xr.broadcast(*arrays.values())))
+    template = arrays["rs"].transpose("time", ...)
+    return {k: np.asarray(v.transpose(*template.dims).values, dtype=float) for k, v in arrays.items()}, template
+
+
+def _param_array(value, name, shape):
+    arr = np.asarray(value.values if isinstance(value, xr.DataArray) else value, dtype=float)
+    try:
+        return np.broadcast_to(arr, shape).astype(float)
+    except ValueError:
+        raise ValueError(f"parameter {name!r} of shape {arr.shape} does not broadcast to the points {shape}") \
+            from None
+
+
+def _process_step(model):
+    """Canopy fluxes for one day: the physics, or a process surrogate with the same inputs."""
+    if model is None:
+        def physics(inputs, g1):
+            out = canopy_fluxes(**inputs, g1=g1, warn=False)
+            return out["le"], out["an"]
+        return physics
+    if list(model.feature_names_) != list(CANOPY_INPUTS):
+        raise ValueError(f"the process surrogate must take the canopy inputs {list(CANOPY_INPUTS)}, "
+                         f"it takes {model.feature_names_}")
+
+    def surrogate(inputs, g1):
+        if not np.allclose(g1, CANOPY_PARAMETERS["g1"]):
+            raise ValueError(f"the process surrogate was trained at g1={CANOPY_PARAMETERS['g1']}; "
+                             "it cannot run with other g1 values")
+        xm = np.stack([np.broadcast_to(inputs[k], inputs["rs"].shape).ravel() for k in CANOPY_INPUTS], axis=1)
+        ym = model.predict_array(xm)
+        cols = {n: ym[:, i].reshape(inputs["rs"].shape) for i, n in enumerate(model.target_names_)}
+        return cols["le"], cols["an"]
+    return surrogate
+
+
+def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1"], whc=150.0, co2=_CO2,
+                  process_model=None, progress: bool = False) -> xr.Dataset:
+    """Run the canopy model with a soil-water bucket through daily forcing.
+
+    Parameters
+    ----------
+    forcing : xarray.Dataset
+        Daily ``rs`` [W m-2], ``tmean`` [degC], ``vpd`` [kPa], ``wind`` [m s-1],
+        ``pressure`` [kPa], ``lai`` [m2 m-2] and ``precip`` [mm d-1] on
+        ``time`` plus any point dims (e.g. ``cell`` or ``site``); units are
+        converted from the attributes.
+    vcmax25 : float or array-like
+        [umol m-2 s-1], broadcast against the point dims.
+    g1 : float or array-like
+        Medlyn slope [kPa^0.5].
+    whc : float or array-like
+        Rooting-zone water holding capacity [mm].
+    co2 : float, default 400
+        [umol mol-1].
+    process_model : SurrogateRegressor, optional
+        A canopy process surrogate to use instead of the physics (its inputs
+        must be :data:`~workbench.physics.canopy.CANOPY_INPUTS`).
+    progress : bool, default False
+        Show a progress bar over days.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``et`` [mm d-1], ``le`` [W m-2] (limited by the water present; dew is
+        not counted), ``an`` [umol m-2 s-1],
+        ``water_stress`` [1], ``soil_water`` [mm] and ``runoff`` [mm d-1] on (time, points);
+        ``et_annual`` [mm] (the period total) and ``et_monthly`` [mm month-1]
+        (dims month, points); attribute ``wall_s`` is the run's wall time.
+    """
+    from ..physics import le_to_et
+
+    t0 = time.perf_counter()
+    f, template = _forcing_arrays(forcing)
+    shape = f["rs"].shape[1:]
+    vc, g1a, cap = (_param_array(v, n, shape) for v, n in ((vcmax25, "vcmax25"), (g1, "g1"), (whc, "whc")))
+    step = _process_step(process_model)
+    n_days = f["rs"].shape[0]
+    out = {k: np.empty((n_days, *shape)) for k in ("et", "le", "an", "water_stress", "soil_water", "runoff")}
+    store = 0.7 * cap
+    days = tqdm(range(n_days), desc="simulate_year", disable=not progress, leave=False)
+    try:
+        for i in days:
+            stress = np.clip((store - 0.15 * cap) / (0.5 * cap), 0.0, 1.0)
+            inputs = {"rs": f["rs"][i], "tmean": f["tmean"][i], "vpd": f["vpd"][i], "co2": np.full(shape, co2),
+                      "wind": f["wind"][i], "pressure": f["pressure"][i], "lai": f["lai"][i], "vcmax25": vc,
+                      "water_stress": stress}
+            le, an = step(inputs, g1a)
+            le_pos = np.maximum(le, 0.0)  # dew (negative LE) is not added to the store
+            et_pot = np.asarray(le_to_et(le_pos, f["tmean"][i]), dtype=float)
+            available = store + f["precip"][i]
+            et = np.minimum(et_pot, available)
+            out["le"][i] = le_pos * np.where(et_pot > 0, et / np.where(et_pot > 0, et_pot, 1.0), 1.0)
+            out["et"][i], out["an"][i], out["water_stress"][i], out["soil_water"][i] = et, an, stress, store
+            out["runoff"][i] = np.maximum(available - et - cap, 0.0)
+            store = np.minimum(available - et, cap)
+    finally:
+        days.close()
+    ds = xr.Dataset(coords=template.coords)
+    units = {"et": ("mm d-1", "evapotranspiration"), "le": ("W m-2", "latent heat flux"),
+             "an": ("umol m-2 s-1", "canopy net CO2 assimilation"), "water_stress": ("1", "soil water stress"),
+             "soil_water": ("mm", "soil water store at the start of the day"),
+             "runoff": ("mm d-1", "bucket overflow")}
+    for k, v in out.items():
+        ds[k] = (template.dims, v, {"units": units[k][0], "long_name": units[k][1]})
+    ds["et_annual"] = ds["et"].sum("time").assign_attrs(units="mm", long_name="total evapotranspiration")
+    monthly = ds["et"].groupby("time.month").sum("time")
+    ds["et_monthly"] = monthly.assign_attrs(units="mm month-1", long_name="monthly evapotranspiration")
+    ds.attrs["wall_s"] = time.perf_counter() - t0
+    ds.attrs["process_model"] = "physics" if process_model is None else "surrogate"
+    return ds
+
+
+def cell_climate(forcing: xr.Dataset) -> xr.Dataset:
+    """Climate summaries of each point: annual and seasonal means (:data:`CLIMATE_FEATURES`).
+
+    Precipitation summaries are means in [mm d-1]; the others keep the
+    forcing's units.
+    """
+    f, template = _forcing_arrays(forcing)
+    months = pd.DatetimeIndex(forcing["time"].values).month.to_numpy()
+    coords = {k: v for k, v in template.coords.items() if "time" not in v.dims}
+    dims = template.dims[1:]
+    out = xr.Dataset(coords=coords)
+    for v in _FORCING:
+        out[f"{v}_mean"] = (dims, f[v].mean(0), {"units": _FORCING_UNITS[v], "long_name": f"annual mean {v}"})
+    for v in ("precip", "rs", "tmean", "vpd", "lai"):
+        for s, ms in _SEASONS.items():
+            sel = np.isin(months, ms)
+            if not sel.any():
+                raise ValueError(f"the forcing has no day in season {s.upper()}; cell_climate needs a full year")
+            out[f"{v}_{s}"] = (dims, f[v][sel].mean(0), {"units": _FORCING_UNITS[v],
+                                                         "long_name": f"{s.upper()} mean {v}"})
+    return out
+
+
+def emulator_targets(sim: xr.Dataset) -> xr.Dataset:
+    """Annual and monthly ET of a :func:`simulate_year` result as separate variables (emulator targets)."""
+    out = xr.Dataset({"et_annual": sim["et_annual"]})
+    for m in sim["month"].values:
+        out[f"et_m{int(m):02d}"] = sim["et_monthly"].sel(month=m, drop=True).assign_attrs(
+            units="mm month-1", long_name=f"ET in month {int(m)}")
+    return out
+
+
+def emulator_features(climate: xr.Dataset, params: dict) -> xr.Dataset:
+    """Join parameters (broadcast against the points) and climate summaries into one feature Dataset."""
+    out = xr.Dataset(coords=climate.coords)
+    dims = next(iter(climate.data_vars.values())).dims
+    shape = next(iter(climate.data_vars.values())).shape
+    for k, (lo, hi, units, long_name) in EMULATOR_PARAMETERS.items():
+        if k not in params:
+            raise ValueError(f"parameter {k!r} missing; the emulator needs {list(EMULATOR_PARAMETERS)}")
+        out[k] = (dims, _param_array(params[k], k, shape), {"units": units, "long_name": long_name})
+    for k in CLIMATE_FEATURES:
+        out[k] = climate[k]
+    return out
+
+
+def emulator_dataset(land: xr.Dataset, n: int, *, seed: int = 0, ranges: dict | None = None,
+                     progress: bool = False) -> tuple[xr.Dataset, xr.Dataset]:
+    """Training data for the simulation emulator: Sobol parameters on random cells, each run for a year.
+
+    Parameters
+    ----------
+    land : xarray.Dataset
+        Gridded daily forcing, e.g. :func:`workbench.data.virtual_land`.
+    n : int
+        Number of (parameter set, cell) pairs.
+    seed : int, default 0
+    ranges : dict, optional
+        ``{name: (lo, hi)}`` overriding :data:`EMULATOR_PARAMETERS` ranges.
+
+    Returns
+    -------
+    X, y : xarray.Dataset
+        Features (parameters + climate) and targets (``et_annual``,
+        ``et_m01``..``et_m12``) along ``sample``; ``y.attrs["wall_s"]`` is the
+        simulation time.
+    """
+    ranges = {k: (ranges or {}).get(k, v[:2]) for k, v in EMULATOR_PARAMETERS.items()}
+    cells = stack_cells(land)
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, cells.sizes["cell"], n)
+    forcing = cells.isel(cell=pick).rename(cell="sample")
+    u = qmc.Sobol(d=len(ranges), scramble=True, seed=seed).random(n)
+    lo, hi = np.array([r[0] for r in ranges.values()]), np.array([r[1] for r in ranges.values()])
+    params = {k: lo[i] + u[:, i] * (hi[i] - lo[i]) for i, k in enumerate(ranges)}
+    sim = simulate_year(forcing, **params, progress=progress)
+    X = emulator_features(cell_climate(forcing), params)
+    y = emulator_targets(sim)
+    y.attrs["wall_s"] = sim.attrs["wall_s"]
+    return X, y
+
+
+def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidates: int = 4096,
+              seed: int = 0, fixed: dict | None = None) -> dict:
+    """Fit shared parameters to observed monthly ET with the emulator.
+
+    A Sobol search over :data:`EMULATOR_PARAMETERS` (``n_candidates`` sets, each
+    evaluated at every site in one batched emulator call), refined with
+    Nelder-Mead inside the ranges.
+
+    Parameters
+    ----------
+    emulator : SurrogateRegressor
+        Trained on :func:`emulator_dataset`.
+    forcing : xarray.Dataset
+        Daily forcing of the sites (dims time, site), e.g. virtual towers.
+    obs_et : xarray.DataArray
+        Observed daily ET [mm d-1] on (time, site) or (site, time); NaN days are
+        excluded from the monthly sums' comparison only where the whole month is missing.
+    fixed : dict, optional
+        Parameters held at given values instead of fitted.
+
+    Returns
+    -------
+    dict
+        ``params`` (best values), ``rmse_monthly`` [mm month-1] predicted by the
+        emulator, ``n_evaluations`` and ``wall_s``.
+    """
+    t0 = time.perf_counter()
+    obs = convert(obs_et, "mm d-1", name="obs_et")
+    obs_m = obs.resample(time="MS").sum(min_count=1).groupby("time.month").sum(min_count=1)
+    site_dim = [d for d in obs_m.dims if d != "month"][0]
+    obs_m = obs_m.transpose(site_dim, "month").values
+    climate = cell_climate(forcing)
+    n_sites = climate.sizes[site_dim]
+    names = list(EMULATOR_PARAMETERS)
+    fixed = dict(fixed or {})
+    free = [k for k in names if k not in fixed]
+    lo = np.array([EMULATOR_PARAMETERS[k][0] for k in free])
+    hi = np.array([EMULATOR_PARAMETERS[k][1] for k in free])
+    month_cols = [emulator.target_names_.index(f"et_m{m:02d}") for m in range(1, 13)]
+    feat_clim = np.stack([climate[k].values for k in CLIMATE_FEATURES], axis=1)  # (site, n_clim)
+    order = emulator.feature_names_
+    evaluations = 0
+
+    def misfit(theta):  # theta: (k, n_free) -> rmse (k,)
+        nonlocal evaluations
+        k = theta.shape[0]
+        cols = {}
+        for i, name in enumerate(free):
+            cols[name] = np.repeat(theta[:, i], n_sites)
+        for name, val in fixed.items():
+            cols[name] = np.full(k * n_sites, float(val))
+        for j, name in enumerate(CLIMATE_FEATURES):
+            cols[name] = np.tile(feat_clim[:, j], k)
+        xm = np.stack([cols[c] for c in order], axis=1)
+        pred = emulator.predict_array(xm)[:, month_cols].reshape(k, n_sites, 12)
+        evaluations += k
+        return np.sqrt(np.nanmean((pred - obs_m[None]) ** 2, axis=(1, 2)))
+
+    u = qmc.Sobol(d=len(free), scramble=True, seed=seed).random(n_candidates)
+    cand = lo + u * (hi - lo)
+    scores = misfit(cand)
+    best = cand[np.argmin(scores)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = optimize.minimize(lambda t: float(misfit(np.clip(t, lo, hi)[None])[0]), best,
+                                method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 400})
+    theta = np.clip(res.x, lo, hi)
+    params = {**{k: float(v) for k, v in zip(free, theta)}, **{k: float(v) for k, v in fixed.items()}}
+    return {"params": params, "rmse_monthly": float(misfit(theta[None])[0]), "n_evaluations": evaluations,
+            "wall_s": time.perf_counter() - t0}
