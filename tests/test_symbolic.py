@@ -260,7 +260,7 @@ def test_pysr_backend_maps_settings_to_pysrregressor(monkeypatch, tmp_path):
     assert init["unary_operators"] == ["sqrt"]
     assert (init["maxsize"], init["niterations"], init["timeout_in_seconds"]) == (17, 7, 30)
     assert (init["parallelism"], init["procs"], init["random_state"], init["deterministic"]) == ("serial", 1, 5, True)
-    assert init["population_size"] == 40
+    assert (init["populations"], init["population_size"]) == (15, 20)
     assert Path(init["output_directory"]) == Path("runs/symbolic/fake")
     assert calls["fit"]["variable_names"] == ["a", "b"]
     np.testing.assert_array_equal(calls["fit"]["weights"], w)
@@ -395,3 +395,10 @@ def test_gplearn_backend_returns_a_front_with_protected_operators():
     np.testing.assert_allclose(best(X), sr.predict(X))
     assert best.loss == pytest.approx(np.mean((sr.predict(X) - y) ** 2))
     assert all("sqrt(" not in e.text or "Abs" in e.text for e in sr.front_)
+
+
+def test_candidates_with_infinite_constants_are_skipped():
+    sr = SymbolicRegressor(backend="pyoperon")
+    X, y = _xy()
+    eqs = sr._score(["div(X0, 0.000)", "mul(X0, 2.000)"], ["a", "b"], {"X0": "a", "X1": "b"}, X, y, None, None, None)
+    assert [str(e.expr) for e in eqs] == ["2.0*a"] and eqs[0].loss == pytest.approx(0.0, abs=1e-20)

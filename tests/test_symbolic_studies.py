@@ -83,8 +83,13 @@ def test_sensitivities_exact_and_numerical_agree(virtual):
     dt = exact[exact["variable"] == "tmean"]
     np.testing.assert_allclose(dt["derivative"], 0.02 * dt["value"], rtol=1e-12)
     # FAO-56 PM responds positively to rn and vpd
-    pm = sensitivities(pm_reference(virtual), virtual, label="PM").groupby("variable")["derivative"].median()
-    assert pm["rn"] > 0 and pm["vpd"] > 0
+    pm = sensitivities(pm_reference(), virtual, wrt=["rn", "vpd"], label="PM").groupby("variable")["derivative"].median()
+    assert list(pm.index) == ["rn", "vpd"] and pm["rn"] > 0 and pm["vpd"] > 0
+    # d PM / d rn = 0.408 delta / (delta + gamma (1 + 0.34 u)) (FAO-56 Eq. 6)
+    row = virtual.iloc[[10]]
+    d = sensitivities(pm_reference(), row, wrt=["rn"])["derivative"].iloc[0]
+    delta, gamma, u = row["delta"].iloc[0], row["gamma"].iloc[0], row["wind"].iloc[0]
+    assert d == pytest.approx(0.408 * delta / (delta + gamma * (1 + 0.34 * u)), rel=1e-6)
 
 
 def test_leave_site_out_compares_all_methods(virtual):

@@ -256,12 +256,14 @@ def parse_equation(text: str, variables: Sequence[str], *, aliases: Mapping[str,
 
 
 def to_text(expr: sympy.Expr) -> str:
-    """Text of ``expr`` that :func:`parse_equation` reads back to the same tree, constants exact.
+    """Text of ``expr`` that :func:`parse_equation` reads back to the same tree and the same double constants.
 
     Examples
     --------
-    >>> e = parse_equation("0.1 * a / (b + 3)", ["a", "b"])
-    >>> parse_equation(to_text(e), ["a", "b"]) == e
+    >>> text = to_text(parse_equation("0.1 * a / (b + 3)", ["a", "b"]))
+    >>> text
+    '0.10000000000000001*a/(b + 3)'
+    >>> to_text(parse_equation(text, ["a", "b"])) == text
     True
     """
     floats = {f: sympy.Float(float(f), _DIGITS) for f in expr.atoms(sympy.Float)}

@@ -239,6 +239,9 @@ class _GplearnRunner:
         return {f"X{i}": n for i, n in enumerate(self.names)}
 
 
+_PYSR_ISLANDS = 15
+
+
 class _PySRRunner:
     """PySR's PySRRegressor, run once for the whole budget (it stops cleanly on Ctrl-C itself)."""
 
@@ -255,7 +258,9 @@ class _PySRRunner:
             unary_operators=[OPERATORS[o][2][1] for o in ops if OPERATORS[o][2][0] == "unary"],
             maxsize=int(s["max_complexity"]),
             niterations=int(s["niterations"]),
-            population_size=int(min(s["population_size"], 1000)),
+            # our population is the total; PySR splits it into islands ("populations")
+            populations=_PYSR_ISLANDS,
+            population_size=max(20, round(s["population_size"] / _PYSR_ISLANDS)),
             timeout_in_seconds=s["time_budget"],
             parallelism="serial" if deterministic else "multithreading",
             procs=int(s["n_threads"]),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ..units import UnitError, parse_units
@@ -259,7 +260,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             self.run_dir_ = _RUN_ROOT / str(self.run_name)
             self.run_dir_.mkdir(parents=True, exist_ok=True)
             settings["pysr_output_directory"] = str(self.run_dir_)
-            record = {**settings, **meta, "data_fingerprint": _fingerprint(X, y, w), "n_samples": len(y),
+            record = {**settings, **meta, "selection": self.selection, "data_fingerprint": _fingerprint(X, y, w), "n_samples": len(y),
                       "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             (self.run_dir_ / "settings.json").write_text(json.dumps(record, indent=1))
 
@@ -315,7 +316,10 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             if text in seen:
                 continue
             seen.add(text)
-            expr = canonical(parse_equation(text, names, aliases=aliases), names)
+            expr = parse_equation(text, names, aliases=aliases)
+            if expr.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
+                continue  # e.g. gplearn's protected x/0.000, which sympy reads as infinite: not a usable equation
+            expr = canonical(expr, names)
             eq = make_equation(expr, names, math.nan, f_units, t_units, self.constants)
             eq.loss = _mse(eq(X), y, w)
             eqs.append(eq)

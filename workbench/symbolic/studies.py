@@ -343,27 +343,41 @@ def skill(predictions: pd.DataFrame, by: Sequence[str] = ("site", "method"), *, 
 
 # --------------------------------------------------------------------------- 3. interpretation
 
-def pm_reference(table: pd.DataFrame) -> Callable:
-    """FAO-56 Penman-Monteith as a function of ``(rn, tmean, vpd, wind, pressure)`` columns, for sensitivities."""
+def pm_reference() -> Callable:
+    """FAO-56 Penman-Monteith [mm d-1] as a function of the columns ``(rn, tmean, vpd, wind, pressure)``.
+
+    Daily soil heat flux zero, ``es`` from ``tmean`` and ``ea = es - vpd`` (as in :func:`baselines`).
+    """
     from .. import physics
 
-    def f(X):
-        X = np.asarray(X, dtype=float)
-        rn, t, vpd, wind, p = X.T
+    def fao56_pm(X):
+        rn, t, vpd, wind, p = np.asarray(X, dtype=float).T
         es = physics.saturation_vapour_pressure(t)
         return physics.fao56_penman_monteith(rn, t, wind, es, es - vpd, pressure=p)
 
-    f.variables = ("rn", "tmean", "vpd", "wind", "pressure")
-    return f
+    fao56_pm.variables = ("rn", "tmean", "vpd", "wind", "pressure")
+    return fao56_pm
 
 
 def sensitivities(model: Equation | Callable, X: pd.DataFrame, variables: Sequence[str] | None = None, *,
-                  rel_step: float = 1e-4, label: str | None = None) -> pd.DataFrame:
-    """Partial derivatives of a model with respect to each input, at every row of ``X``.
+                  wrt: Sequence[str] | None = None, rel_step: float = 1e-4, label: str | None = None) -> pd.DataFrame:
+    """Partial derivatives of a model with respect to its inputs, at every row of ``X``.
 
     An :class:`Equation` is differentiated exactly (sympy); any other callable
-    ``f(X_2d)`` (with a ``variables`` attribute or ``variables=``) by central
-    differences with step ``rel_step`` times the input's standard deviation.
+    ``f(X_2d)`` by central differences with step ``rel_step`` times the
+    input's standard deviation.
+
+    Parameters
+    ----------
+    model : Equation or callable
+    X : DataFrame
+        Rows at which to evaluate; must hold the model's inputs.
+    variables : sequence of str, optional
+        The model's input columns, in order (default: ``model.variables``).
+    wrt : sequence of str, optional
+        Inputs to differentiate with respect to (default: all of ``variables``).
+    label : str, optional
+        The model's name in the output.
 
     Returns
     -------
@@ -377,10 +391,15 @@ def sensitivities(model: Equation | Callable, X: pd.DataFrame, variables: Sequen
     missing = [v for v in names if v not in X]
     if missing:
         raise ValueError(f"inputs {missing} are not columns of X")
+    wrt = list(wrt or names)
+    unknown = [v for v in wrt if v not in names]
+    if unknown:
+        raise ValueError(f"cannot differentiate with respect to {unknown}: not inputs of the model {names}")
     M = X[names].to_numpy(dtype=float)
     label = label or ("equation" if isinstance(model, Equation) else getattr(model, "__name__", "model"))
     frames = []
-    for k, name in enumerate(names):
+    for name in wrt:
+        k = names.index(name)
         if isinstance(model, Equation):
             d = model.derivative(name)(M)
         else:
