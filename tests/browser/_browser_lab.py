@@ -55,6 +55,9 @@ LAB_SETTINGS = {
     "@jupyterlab/extensionmanager-extension/plugin": {"enabled": False},
 }
 
+#: Cell tag that marks the code cell whose first slider/dropdown drives a plot (the control the tests move).
+DEMO_CONTROL_TAG = "demo-control"
+
 #: Folders a notebook may write into (documented in CONTRIBUTING: run outputs live in ``runs/``).
 ALLOWED_RUN_DIRS = ("runs",)
 
@@ -498,11 +501,34 @@ def _canvas_shots(page) -> list[bytes]:
     return shots
 
 
+_CONTROLS = ".widget-slider, .widget-dropdown select"
+
+_JS_MARK_DEMO_CELL = """
+(tag) => {
+  for (const cell of window.__wb.panel.content.widgets) {
+    const tags = cell.model.getMetadata('tags') || [];
+    if (tags.includes(tag)) { cell.node.setAttribute('data-wb-demo', ''); return true; }
+  }
+  return false;
+}
+"""
+
+
 def _drive_first_control(page, timeout: float) -> dict | None:
-    """Change the first slider or dropdown; report whether any Bokeh canvas changed."""
-    control = page.locator(".widget-slider, .widget-dropdown select").first
-    if page.locator(".widget-slider, .widget-dropdown select").count() == 0:
+    """Change the demo control; report whether any Bokeh canvas changed.
+
+    The demo control is the first slider or dropdown in the output of the code cell
+    tagged :data:`DEMO_CONTROL_TAG`, or, when no cell has that tag, the first on the page.
+    """
+    tagged = page.evaluate(_JS_MARK_DEMO_CELL, DEMO_CONTROL_TAG)
+    scope = "[data-wb-demo] " if tagged else ""
+    candidates = page.locator(", ".join(scope + sel for sel in _CONTROLS.split(", ")))
+    if candidates.count() == 0:
+        if tagged:
+            return {"kind": None, "changed": False, "tagged": True,
+                    "detail": f"the cell tagged {DEMO_CONTROL_TAG!r} shows no slider or dropdown"}
         return None
+    control = candidates.first
     before = _canvas_shots(page)
     kind = control.evaluate("(el) => el.tagName === 'SELECT' ? 'dropdown' : 'slider'")
     if kind == "dropdown":
@@ -534,7 +560,7 @@ def _drive_first_control(page, timeout: float) -> dict | None:
         after = _canvas_shots(page)
         if after != before:
             break
-    return {"kind": kind, "changed": after != before, "detail": detail,
+    return {"kind": kind, "changed": after != before, "detail": detail, "tagged": tagged,
             "canvases_before": len(before), "canvases_after": len(after)}
 
 
@@ -776,5 +802,12 @@ def check_widgets(run: NotebookRun) -> list[str]:
                     problems.append(f"{where}: control {control['cls']!r} is visible with zero size")
     interaction = run.widget_interaction
     if interaction is not None and not interaction["changed"]:
-        problems.append(f"changing the first control ({interaction['detail']}) did not change any Bokeh canvas")
+        which = f"the control in the cell tagged {DEMO_CONTROL_TAG!r}" if interaction.get("tagged") else (
+            f"the first slider/dropdown on the page (tag the cell of the control that drives a plot {DEMO_CONTROL_TAG!r})")
+        problems.append(f"changing {which} ({interaction['detail']}) did not change any Bokeh canvas")
     return problems
+
+
+def check_stray_files(run: NotebookRun) -> list[str]:
+    """Nothing created, modified or deleted next to the notebook, except in the run folders (``runs/``)."""
+    return [f"{run.notebook.parent.name}/{name}" for name in run.stray_files]

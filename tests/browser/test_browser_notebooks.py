@@ -20,6 +20,7 @@ from _browser_lab import (
     check_execution,
     check_plots,
     check_resources,
+    check_stray_files,
     check_widgets,
 )
 
@@ -44,48 +45,23 @@ def _report(problems: list[str], run) -> str:
     return f"{run.summary()}\n  " + "\n  ".join(problems)
 
 
+# What a user would notice, one check per test id: ``test_notebook_in_browser[<notebook>-<check>]``.
+CHECKS = {
+    "runs-on-project-kernel": check_execution,  # Run All completes, every code cell has a count
+    "no-error-outputs": check_errors,
+    "plots-drawn": check_plots,  # a painted Bokeh canvas for every HoloViews/hvplot/Panel plot
+    "offline-no-failed-loads": check_resources,
+    "widgets-render-and-drive-plot": check_widgets,
+    "no-stray-files": check_stray_files,  # nothing written next to the notebook except runs/
+}
+
+
+@pytest.mark.parametrize("check", list(CHECKS))
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
-def test_runs_every_cell_on_project_kernel(notebook, lab_runs):
+def test_notebook_in_browser(notebook, check, lab_runs):
     run = _run(lab_runs, notebook)
-    problems = check_execution(run)
+    problems = CHECKS[check](run)
     assert problems == [], _report(problems, run)
-    assert run.kernel_name == KERNEL_NAME
-    assert any(cell.get("execution_count") for cell in run.cells)
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
-def test_no_error_outputs(notebook, lab_runs):
-    run = _run(lab_runs, notebook)
-    problems = check_errors(run)
-    assert problems == [], _report(problems, run)
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
-def test_plots_drawn(notebook, lab_runs):
-    run = _run(lab_runs, notebook)
-    problems = check_plots(run)
-    assert problems == [], _report(problems, run)
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
-def test_offline_no_failed_loads(notebook, lab_runs):
-    run = _run(lab_runs, notebook)
-    problems = check_resources(run)
-    assert problems == [], _report(problems, run)
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
-def test_widgets_render_and_drive_plot(notebook, lab_runs):
-    run = _run(lab_runs, notebook)
-    problems = check_widgets(run)
-    assert problems == [], _report(problems, run)
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
-def test_leaves_no_stray_files(notebook, lab_runs):
-    """Running a notebook writes nothing next to it except into the documented ``runs/`` folders."""
-    run = _run(lab_runs, notebook)
-    assert run.stray_files == [], _report(run.stray_files, run)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
@@ -106,12 +82,13 @@ def test_full_page_screenshot(notebook, lab_runs, screenshot_dirs):
 
 
 def test_widget_fixture_exercises_every_check(lab_runs):
-    """The harness really inspects something: the fixture's plots, widget and slider are all found."""
+    """The harness really inspects something: the fixture's plots, widgets and tagged slider are all found."""
     run = _run(lab_runs, WIDGET_FIXTURE)
     hv_outputs = [o for c in run.cells for o in c.get("outputs", []) if o["bokeh_view"]]
     assert len(hv_outputs) >= 2  # the hvplot cell and the Panel row
     assert len([c for c in run.dom["canvases"] if 0 not in c["size"] and c["painted"]]) >= 3
-    assert run.dom["widget_views"] >= 2  # VBox, slider, output
+    assert run.dom["widget_views"] >= 4  # decoy, VBox, slider, output
+    assert run.widget_interaction["tagged"] is True  # the decoy dropdown above it was passed over
     assert run.widget_interaction["kind"] == "slider"
     assert run.widget_interaction["detail"] == "slider 1 -> 2"
     assert run.widget_interaction["changed"] is True
