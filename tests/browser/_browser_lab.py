@@ -58,10 +58,10 @@ LAB_SETTINGS = {
 #: Cell tag that marks the code cell whose first slider/dropdown drives a plot (the control the tests move).
 DEMO_CONTROL_TAG = "demo-control"
 
-#: Folders a notebook may write into (documented in CONTRIBUTING: run outputs live in ``runs/``).
+#: Folders a notebook may write into: the (git-ignored) run folders where studies keep their results.
 ALLOWED_RUN_DIRS = ("runs",)
 
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def find_chromium() -> str | None:
@@ -86,7 +86,7 @@ def is_local_url(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme in {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}:
         return True
-    return parts.hostname in _LOCAL_HOSTS or parts.hostname == "localhost"
+    return parts.hostname in _LOCAL_HOSTS
 
 
 def write_lab_settings(settings_dir: Path) -> None:
