@@ -58,6 +58,9 @@ def test_setup_inlines_bokehjs_and_no_output_references_a_cdn(tmp_path):
     for i, cell in enumerate(nb.cells):
         found = _remote_resources(cell)
         assert not found, f"cell {i} points the browser at a CDN: {found[:3]}"
+    # Stylesheets referenced by the plots' Bokeh documents are inlined too.
+    for i, cell in enumerate(nb.cells[1:], start=1):
+        assert "https://cdn.holoviz.org" not in _javascript(cell), f"cell {i} links a stylesheet on cdn.holoviz.org"
     # Later plotting cells do not re-embed the libraries (notebooks stay small).
     assert len(_javascript(nb.cells[1])) < 200_000
 

@@ -12,6 +12,35 @@ def _inline_default() -> bool:
     return os.environ.get("WORKBENCH_INLINE", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
+def _inline_holoviews_stylesheets() -> None:
+    """Embed Panel's stylesheets in HoloViews/hvplot outputs, as Panel does for its own objects.
+
+    HoloViews renders plots through a Panel layout but, unlike ``pn.panel(obj)``,
+    does not inline the layout's ``ImportedStyleSheet`` URLs, which point at
+    cdn.holoviz.org: offline the console then fills with failed loads and the
+    plots lose Panel's theme. The wrapper is idempotent.
+    """
+    import holoviews.plotting.renderer as hv_renderer
+    from bokeh.models import UIElement
+    from panel.io.notebook import patch_inline_stylesheets
+
+    def inline(render):
+        if getattr(render, "_workbench_inline", False):
+            return render
+
+        def render_inline(model, *args, **kwargs):
+            for submodel in model.select({"type": UIElement}):
+                patch_inline_stylesheets(submodel)
+            return render(model, *args, **kwargs)
+
+        render_inline._workbench_inline = True
+        return render_inline
+
+    # These are the names holoviews.plotting.renderer imports from panel.io.notebook.
+    hv_renderer.render_mimebundle = inline(hv_renderer.render_mimebundle)
+    hv_renderer.render_model = inline(hv_renderer.render_model)
+
+
 def setup(*, inline: bool | None = None) -> None:
     """Prepare a notebook for HoloViews, hvplot, Panel and ipywidgets output.
 
@@ -56,6 +85,8 @@ def setup(*, inline: bool | None = None) -> None:
     # the extension; with inlined resources that would add megabytes of BokehJS to
     # every plotting cell. The accessors stay registered, so once is enough.
     getattr(hvplot, "_module_extensions", set()).clear()
+    if inline:
+        _inline_holoviews_stylesheets()
     _DONE = True
 
 
