@@ -83,7 +83,7 @@ def _process_step(model):
     if model is None:
         def physics(inputs, g1):
             out = canopy_fluxes(**inputs, g1=g1, warn=False)
-            return out["le"], out["an"]
+            return out["le"], out["an"], np.zeros(out["le"].shape, dtype=bool)
         return physics
     if list(model.feature_names_) != list(CANOPY_INPUTS):
         raise ValueError(f"the process surrogate must take the canopy inputs {list(CANOPY_INPUTS)}, "
@@ -96,7 +96,7 @@ def _process_step(model):
         xm = np.stack([np.broadcast_to(inputs[k], inputs["rs"].shape).ravel() for k in CANOPY_INPUTS], axis=1)
         ym = model.predict_array(xm)
         cols = {n: ym[:, i].reshape(inputs["rs"].shape) for i, n in enumerate(model.target_names_)}
-        return cols["le"], cols["an"]
+        return cols["le"], cols["an"], model.out_of_range(xm).any(1).reshape(inputs["rs"].shape)
     return surrogate
 
 
@@ -132,7 +132,9 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
         not counted), ``an`` [umol m-2 s-1],
         ``water_stress`` [1], ``soil_water`` [mm] and ``runoff`` [mm d-1] on (time, points);
         ``et_annual`` [mm] (the period total) and ``et_monthly`` [mm month-1]
-        (dims month, points); attribute ``wall_s`` is the run's wall time.
+        (dims month, points); with a ``process_model``, an ``out_of_range``
+        mask (time, points) of point-days where the surrogate extrapolated
+        (and a warning when there are any); attribute ``wall_s`` is the run's wall time.
     """
     from ..physics import le_to_et
 
@@ -143,6 +145,7 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
     step = _process_step(process_model)
     n_days = f["rs"].shape[0]
     out = {k: np.empty((n_days, *shape)) for k in ("et", "le", "an", "water_stress", "soil_water", "runoff")}
+    flagged = np.zeros((n_days, *shape), dtype=bool)
     store = 0.7 * cap
     days = tqdm(range(n_days), desc="simulate_year", disable=not progress, leave=False)
     try:
@@ -151,7 +154,7 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
             inputs = {"rs": f["rs"][i], "tmean": f["tmean"][i], "vpd": f["vpd"][i], "co2": np.full(shape, co2),
                       "wind": f["wind"][i], "pressure": f["pressure"][i], "lai": f["lai"][i], "vcmax25": vc,
                       "water_stress": stress}
-            le, an = step(inputs, g1a)
+            le, an, flagged[i] = step(inputs, g1a)
             le_pos = np.maximum(le, 0.0)  # dew (negative LE) is not added to the store
             et_pot = np.asarray(le_to_et(le_pos, f["tmean"][i]), dtype=float)
             available = store + f["precip"][i]
@@ -169,6 +172,13 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
              "runoff": ("mm d-1", "bucket overflow")}
     for k, v in out.items():
         ds[k] = (template.dims, v, {"units": units[k][0], "long_name": units[k][1]})
+    if process_model is not None:
+        ds["out_of_range"] = (template.dims, flagged, {"long_name": "process surrogate inputs outside its "
+                                                                    "training ranges"})
+        if flagged.any():
+            warnings.warn(f"simulate_year: the process surrogate extrapolated at {int(flagged.sum())} of "
+                          f"{flagged.size} point-days (inputs outside its training ranges); see 'out_of_range'",
+                          UserWarning, stacklevel=2)
     ds["et_annual"] = ds["et"].sum("time").assign_attrs(units="mm", long_name="total evapotranspiration")
     monthly = ds["et"].groupby("time.month").sum("time")
     ds["et_monthly"] = monthly.assign_attrs(units="mm month-1", long_name="monthly evapotranspiration")

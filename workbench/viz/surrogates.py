@@ -42,7 +42,7 @@ def plot_learning_curve(history, **opts):
     curves = {s: hv.Curve(frame[frame.split == s], "epoch", ("loss", "loss (normalised MSE)"), label=s)
               for s in ("train", "val")}
     return hv.Overlay(list(curves.values())).opts(
-        hv.opts.Curve(logy=True, **_SIZE, tools=["hover"]), hv.opts.Overlay(title="learning curve", **opts))
+        hv.opts.Curve(logy=True, **_SIZE, tools=["hover"]), hv.opts.Overlay(**{"title": "learning curve", **opts}))
 
 
 def learning_curve_stream(**opts):
@@ -62,7 +62,7 @@ def learning_curve_stream(**opts):
                            hv.Curve(data, "epoch", ("val", "loss (normalised MSE)"), label="val")])
 
     dmap = hv.DynamicMap(draw, streams=[buffer]).opts(
-        hv.opts.Curve(logy=True, **_SIZE), hv.opts.Overlay(title="learning curve (live)", **opts))
+        hv.opts.Curve(logy=True, **_SIZE), hv.opts.Overlay(**{"title": "learning curve (live)", **opts}))
 
     def callback(record):
         buffer.send(pd.DataFrame([{k: record[k] for k in ("epoch", "train", "val")}]))
@@ -82,7 +82,7 @@ def plot_parity(truth: xr.DataArray, pred: xr.DataArray, *, max_points: int = 50
     points = hv.Scatter((t, p), (name, f"physics {label(truth)}"), ("pred", "surrogate")).opts(
         size=2, alpha=0.3, **_SIZE)
     line = hv.Curve([(lo, lo), (hi, hi)]).opts(color="black", line_dash="dashed")
-    return (points * line).opts(title=f"{name}: surrogate vs physics", **opts)
+    return (points * line).opts(**{"title": f"{name}: surrogate vs physics", **opts})
 
 
 def plot_error_map(inputs: xr.Dataset, error, *, x: str = "rs", y: str = "tmean", bins: int = 16, **opts):
@@ -98,7 +98,7 @@ def plot_error_map(inputs: xr.Dataset, error, *, x: str = "rs", y: str = "tmean"
     xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
     units = getattr(error, "attrs", {}).get("units", "")
     img = hv.Image((xc, yc, mean.T), [(x, label(inputs[x])), (y, label(inputs[y]))], ("mae", f"|error| [{units}]"))
-    return img.opts(cmap="magma", colorbar=True, tools=["hover"], title="mean absolute error", **_SIZE, **opts)
+    return img.opts(**{"cmap": "magma", "colorbar": True, "tools": ["hover"], "title": "mean absolute error", **_SIZE, **opts})
 
 
 def plot_speed(table: pd.DataFrame, **opts):
@@ -109,7 +109,7 @@ def plot_speed(table: pd.DataFrame, **opts):
               for col, name in (("physics_s", "physics"), ("surrogate_s", "surrogate"))]
     return hv.Overlay(curves).opts(hv.opts.Curve(logx=True, logy=True, **_SIZE),
                                    hv.opts.Scatter(logx=True, logy=True),
-                                   hv.opts.Overlay(title="throughput on the same batch and device", **opts))
+                                   hv.opts.Overlay(**{"title": "throughput on the same batch and device", **opts}))
 
 
 def plot_break_even(table: pd.DataFrame, **opts):
@@ -122,8 +122,8 @@ def plot_break_even(table: pd.DataFrame, **opts):
     nets = [hv.HLine(float(r.network_s)).opts(line_dash="dashed", color=c)
             * hv.Text(max(iters), float(r.network_s), f"MLP {r.network}", halign="right", valign="bottom")
             for r, c in zip(table.itertuples(), ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"))]
-    return hv.Overlay([phys, *nets]).opts(hv.opts.Overlay(title="break-even: physics vs network cost", logy=True,
-                                                          **_SIZE, **opts))
+    return hv.Overlay([phys, *nets]).opts(hv.opts.Overlay(**{"title": "break-even: physics vs network cost",
+                                                             "logy": True, **_SIZE, **opts}))
 
 
 def plot_ood(table: pd.DataFrame, metric: str = "rmse", **opts):
@@ -133,7 +133,7 @@ def plot_ood(table: pd.DataFrame, metric: str = "rmse", **opts):
               * hv.Scatter(g, "factor", metric).opts(size=6)
               for v, g in table.groupby("variable")]
     return hv.Overlay(curves).opts(hv.opts.Curve(**_SIZE, tools=["hover"]),
-                                   hv.opts.Overlay(title="out of distribution", legend_position="top_left", **opts))
+                                   hv.opts.Overlay(**{"title": "out of distribution", "legend_position": "top_left", **opts}))
 
 
 def plot_year_maps(physics: xr.DataArray, surrogate: xr.DataArray, **opts):
@@ -159,7 +159,7 @@ def plot_monthly_et(series: dict, **opts):
     curves = [hv.Curve((da["month"].values, da.values), "month", ("et", label(da)), label=name)
               for name, da in series.items()]
     return hv.Overlay(curves).opts(hv.opts.Curve(**_SIZE, tools=["hover"]),
-                                   hv.opts.Overlay(title="monthly ET", legend_position="top_left", **opts))
+                                   hv.opts.Overlay(**{"title": "monthly ET", "legend_position": "top_left", **opts}))
 
 
 def plot_response(x, curves: dict, *, xlabel: str, ylabel: str, **opts):
@@ -167,4 +167,4 @@ def plot_response(x, curves: dict, *, xlabel: str, ylabel: str, **opts):
     hv = _hv()
     return hv.Overlay([hv.Curve((np.asarray(x), np.asarray(v)), xlabel, ylabel, label=k)
                        for k, v in curves.items()]).opts(hv.opts.Curve(**_SIZE),
-                                                          hv.opts.Overlay(legend_position="top_left", **opts))
+                                                          hv.opts.Overlay(**{"legend_position": "top_left", **opts}))
