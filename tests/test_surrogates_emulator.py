@@ -52,7 +52,7 @@ def test_emulator_learns_annual_et_and_calibrates(land):
     X, y = S.emulator_dataset(land, 512, seed=0)
     Xt, yt = S.emulator_dataset(land, 128, seed=1)
     assert list(X.data_vars)[:3] == ["vcmax25", "g1", "whc"] and len(y.data_vars) == 13
-    model = S.SurrogateRegressor((64, 64), epochs=150, batch_size=64, lr=3e-3, patience=150,
+    model = S.SurrogateRegressor((64, 64), epochs=120, batch_size=128, lr=5e-3, patience=120,
                                  physics={"nonneg": 1.0}, run_dir=False, progress=False)
     model.fit(X, y, ranges={k: v[:2] for k, v in S.EMULATOR_PARAMETERS.items()})
     ev = S.evaluate(model, Xt, yt, ood=False)

@@ -21,6 +21,10 @@ _SIZE = dict(frame_width=380, frame_height=260)
 def _hv():
     import holoviews as hv
 
+    if "bokeh" not in hv.Store.renderers:  # outside a notebook set up by wb.setup() (scripts, tests)
+        import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh options; emits no JavaScript)
+
+        hv.Store.set_current_backend("bokeh")
     return hv
 
 
