@@ -305,6 +305,8 @@ def test_bad_settings_and_backends_are_refused(monkeypatch):
         SymbolicRegressor(backend="pyoperon", operators=["+", "gamma"]).fit(X, y)
     with pytest.raises(ValueError, match="max_complexity must be an integer >= 3"):
         SymbolicRegressor(backend="pyoperon", max_complexity=1).fit(X, y)
+    with pytest.raises(ValueError, match="run_name must be None or a folder name"):
+        SymbolicRegressor(backend="pyoperon", run_name="../outside").fit(X, y)
     with pytest.raises(ValueError, match="weights has 3 values but y has 50"):
         SymbolicRegressor(backend="pyoperon").fit(X, y, weights=[1, 2, 3])
     real = backends.importlib.util.find_spec

@@ -16,11 +16,14 @@ towers (leave-site-out), and compare sensitivities with Penman-Monteith.
 from ._dims import UnitCheck, check_units
 from ._expr import FUNCTIONS, compile_expression, complexity, parse_equation
 from .backends import BACKENDS, OPERATORS, BackendNotice, available_backends, choose_backend, pysr_status
+from . import studies
 from .front import Equation, ParetoFront
+from .laws import LAWS, Law, RecoveryResult, check_recovery, sample_law
 from .search import SymbolicRegressor, load_run, prepare_data
 
 __all__ = [
-    "BACKENDS", "OPERATORS", "FUNCTIONS", "BackendNotice", "Equation", "ParetoFront", "SymbolicRegressor",
-    "UnitCheck", "available_backends", "check_units", "choose_backend", "compile_expression", "complexity",
-    "load_run", "parse_equation", "prepare_data", "pysr_status",
+    "BACKENDS", "OPERATORS", "FUNCTIONS", "LAWS", "BackendNotice", "Equation", "Law", "ParetoFront",
+    "RecoveryResult", "SymbolicRegressor", "UnitCheck", "available_backends", "check_recovery", "check_units",
+    "choose_backend", "compile_expression", "complexity", "load_run", "parse_equation", "prepare_data",
+    "pysr_status", "sample_law", "studies",
 ]

@@ -235,9 +235,12 @@ def check_recovery(front: ParetoFront | Sequence[Equation], law: str | Law, X, y
     law = LAWS[law] if isinstance(law, str) else law
     X = np.column_stack([np.asarray(X[c], dtype=float) for c in law.inputs]) if isinstance(X, pd.DataFrame) else np.asarray(X, float)
     y_true = np.asarray(y_true, dtype=float)
+    needed = {s.name for s in law.expr.free_symbols}
     for eq in sorted(front, key=lambda e: e.complexity):
         if tuple(eq.variables) != tuple(law.inputs):
             raise ValueError(f"equation inputs {eq.variables} differ from the law's {law.inputs}")
+        if not needed <= {s.name for s in eq.expr.free_symbols}:
+            continue  # lacks a variable the law depends on: cannot contain it (and skips a costly refit)
         err, refit = _refit(eq, X, y_true)
         if err > identity_tol:
             continue

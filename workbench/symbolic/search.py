@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,7 @@ from .front import ParetoFront, make_equation
 __all__ = ["SymbolicRegressor", "load_run", "prepare_data"]
 
 _RUN_ROOT = Path("runs") / "symbolic"
+_RUN_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 
 
 def prepare_data(X, y, *, weights=None, feature_names=None, feature_units=None, target_units=None):
@@ -211,6 +213,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             (isinstance(self.chunk, (int, np.integer)) and self.chunk >= 1, "chunk", "an integer >= 1"),
             (self.constants in ("wildcard", "dimensionless"), "constants", "'wildcard' or 'dimensionless'"),
             (self.selection in ("best", "accuracy"), "selection", "'best' or 'accuracy'"),
+            (self.run_name is None or (isinstance(self.run_name, str) and _RUN_NAME.match(self.run_name)),
+             "run_name", "None or a folder name of letters, digits, '.', '_' and '-' (not starting with '.')"),
         ]
         for ok, name, expected in checks:
             if not ok:
