@@ -39,13 +39,13 @@ def area_weights(obj) -> xr.DataArray:
     return w.rename("area_weight").assign_attrs(units="1", long_name="relative cell area cos(lat)")
 
 
-def area_mean(da: xr.DataArray, *, mask: xr.DataArray | None = None, skipna: bool = True, region: str = "domain") -> xr.DataArray:
+def area_mean(da, *, mask: xr.DataArray | None = None, skipna: bool = True, region: str = "domain") -> xr.DataArray:
     """Area-weighted mean over lat and lon.
 
     Parameters
     ----------
-    da : xarray.DataArray
-        Data with ``lat`` and ``lon`` dims.
+    da : xarray.DataArray or xarray.Dataset
+        Data with ``lat`` and ``lon`` dims (a Dataset: each variable).
     mask : xarray.DataArray of bool, optional
         Cells of the region (True = in).
     skipna : bool, default True
@@ -59,6 +59,8 @@ def area_mean(da: xr.DataArray, *, mask: xr.DataArray | None = None, skipna: boo
         If the region holds no valid cell at all (checked eagerly only for
         in-memory data; lazily the result is NaN).
     """
+    if isinstance(da, xr.Dataset):
+        return da.map(area_mean, mask=mask, skipna=skipna, region=region)
     w = area_weights(da)
     x = da if mask is None else da.where(mask)
     if mask is not None and not bool(np.asarray(mask).any()):

@@ -180,8 +180,10 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     estimator : scikit-learn regressor, optional
-        Default ``HistGradientBoostingRegressor(max_iter=200, random_state=random_state)``
+        Default ``HistGradientBoostingRegressor(max_iter=max_iter, random_state=random_state)``
         (which handles missing product values natively).
+    max_iter : int, default 200
+        Boosting iterations of the default estimator.
     seasonal : bool, default True
         Add ``sin``/``cos`` of the day of year as features.
     random_state : int, default 0
@@ -196,8 +198,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         Product (feature) names seen in ``fit``.
     """
 
-    def __init__(self, estimator=None, *, seasonal: bool = True, random_state: int = 0, n_threads: int | None = 1):
+    def __init__(self, estimator=None, *, max_iter: int = 200, seasonal: bool = True, random_state: int = 0, n_threads: int | None = 1):
         self.estimator = estimator
+        self.max_iter = max_iter
         self.seasonal = seasonal
         self.random_state = random_state
         self.n_threads = n_threads
@@ -225,7 +228,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         ok = np.isfinite(y)
         if not ok.any():
             raise ValueError("no finite target value to train on")
-        est = self.estimator if self.estimator is not None else HistGradientBoostingRegressor(max_iter=200, random_state=self.random_state)
+        est = self.estimator if self.estimator is not None else HistGradientBoostingRegressor(max_iter=self.max_iter, random_state=self.random_state)
         self.model_ = clone(est)
         with self._limits():
             weights = {"sample_weight": np.asarray(sample_weight)[ok]} if sample_weight is not None else {}

@@ -36,18 +36,14 @@ import xarray as xr
 from ..units import UnitError, convert
 from . import _kernels as K
 
+#: One function per pair metric (each a thin wrapper of :func:`compute_metrics`).
+_SINGLE_METRICS = ("bias", "relative_bias", "rmse", "ubrmse", "mae", "pearson_r", "r2", "nse", "kge")
+
 __all__ = [
     "available_metrics",
     "compute_metrics",
-    "bias",
-    "relative_bias",
-    "rmse",
-    "ubrmse",
-    "mae",
-    "pearson_r",
-    "r2",
-    "nse",
-    "kge",
+    "compare",
+    *_SINGLE_METRICS,
     "kge_components",
     "taylor_statistics",
     "trend",
@@ -247,6 +243,33 @@ def compute_metrics(obs, sim, metrics=None, dim=None, weights=None, skipna=False
         units = {m: _finish(out.isel(metric=0, drop=True), m, obs, False).attrs.get("units", "") for m in names}
         return out.rename("metrics").assign_attrs(units_by_metric=units)
     return xr.Dataset({m: _finish(out.sel(metric=m, drop=True), m, obs, keep_attrs) for m in names})
+
+
+def compare(obs, products, metrics=None, dim=None, weights=None, skipna=False) -> xr.Dataset:
+    """:func:`compute_metrics` of every product against one reference, along a ``product`` dim.
+
+    Parameters
+    ----------
+    obs : xarray.DataArray
+        The reference (truth, towers, or a chosen product).
+    products : xarray.Dataset or dict of DataArray
+        One variable per product.
+    metrics, dim, weights, skipna
+        As for :func:`compute_metrics`.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> obs = xr.DataArray([1.0, 2.0, 3.0], dims="time")
+    >>> table = compare(obs, {"a": obs + 1, "b": obs * 2}, ["bias"])
+    >>> table.bias.values.tolist()
+    [1.0, 2.0]
+    """
+    items = dict(products.data_vars) if isinstance(products, xr.Dataset) else dict(products)
+    if not items:
+        raise ValueError("no products given")
+    parts = [compute_metrics(obs, x.rename(str(k)), metrics, dim, weights, skipna) for k, x in items.items()]
+    return xr.concat(parts, dim="product").assign_coords(product=[str(k) for k in items])
 
 
 def _make_metric(name: str):

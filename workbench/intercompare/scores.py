@@ -26,7 +26,6 @@ design, theory, and implementation. JAMES 10, 2731-2754.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from .aggregate import area_mean, area_weights
@@ -43,6 +42,40 @@ def _spatial_distribution(obs_mean, sim_mean, mask):
     stats = compute_metrics(obs_mean, sim_mean, ["std_ratio", "pearson_r"], dim=["lat", "lon"], weights=w, skipna=True)
     s, r = stats.std_ratio, stats.pearson_r
     return 2 * (1 + r) / (s + 1 / s) ** 2
+
+
+def _cell_scores(obs: xr.DataArray, sim: xr.DataArray) -> xr.Dataset:
+    """Per-cell score maps and time means of one product (computed once, then reduced per region)."""
+    obs, sim = _harmonise(obs, sim)
+    valid = obs.notnull() & sim.notnull()
+    o, s = obs.where(valid), sim.where(valid)
+    m = compute_metrics(o, s, ["bias", "ubrmse"], dim="time", skipna=True)
+    sigma = o.std("time", skipna=True)
+    cells = xr.Dataset(
+        {
+            "bias": np.exp(-abs(m.bias) / sigma),
+            "rmse": np.exp(-m.ubrmse / sigma),
+            "phase": 0.5 * (1 + np.cos(2 * np.pi * phase_shift(o, s, skipna=True) / 365.25)),
+            "obs_mean": o.mean("time"),
+            "sim_mean": s.mean("time"),
+        }
+    )
+    if _years(obs) > 1:
+        iav_o, iav_s = interannual_variability(o, skipna=True), interannual_variability(s, skipna=True)
+        cells["iav"] = np.exp(-abs(iav_s - iav_o) / iav_o)
+    return cells.compute()
+
+
+def _region_scores(cells: xr.Dataset, mask, region: str) -> xr.Dataset:
+    region_mask = xr.ones_like(cells.obs_mean, dtype=bool) if mask is None else mask
+    out = {k: area_mean(cells[k].where(region_mask), region=region) for k in ("bias", "rmse", "phase")}
+    out["spatial_distribution"] = _spatial_distribution(cells.obs_mean, cells.sim_mean, region_mask)
+    out["iav"] = area_mean(cells["iav"].where(region_mask), region=region) if "iav" in cells else xr.DataArray(np.nan)
+    ds = xr.Dataset({k: v.astype(float).assign_attrs(units="1", long_name=f"ILAMB {k} score") for k, v in out.items()})
+    num = sum(SCORE_WEIGHTS[k] * ds[k].fillna(0.0) for k in SCORE_WEIGHTS)
+    den = sum(SCORE_WEIGHTS[k] * ds[k].notnull() for k in SCORE_WEIGHTS)
+    ds["overall"] = (num / den).assign_attrs(units="1", long_name="ILAMB overall score (weighted)")
+    return ds
 
 
 def ilamb_scores(obs: xr.DataArray, sim: xr.DataArray, *, mask=None, region: str = "domain") -> xr.Dataset:
@@ -65,26 +98,7 @@ def ilamb_scores(obs: xr.DataArray, sim: xr.DataArray, *, mask=None, region: str
         Scalars ``bias``, ``rmse``, ``phase``, ``spatial_distribution``,
         ``iav`` and ``overall`` [1], each in [0, 1].
     """
-    obs, sim = _harmonise(obs, sim)
-    valid = obs.notnull() & sim.notnull()
-    o, s = obs.where(valid), sim.where(valid)
-    region_mask = xr.ones_like(obs.isel(time=0, drop=True), dtype=bool) if mask is None else mask
-    m = compute_metrics(o, s, ["bias", "ubrmse"], dim="time", skipna=True)
-    sigma = o.std("time", skipna=True)
-    cells = {
-        "bias": np.exp(-abs(m.bias) / sigma),
-        "rmse": np.exp(-m.ubrmse / sigma),
-        "phase": 0.5 * (1 + np.cos(2 * np.pi * phase_shift(o, s, skipna=True) / 365.25)),
-    }
-    out = {k: area_mean(v.where(region_mask), region=region) for k, v in cells.items()}
-    out["spatial_distribution"] = _spatial_distribution(o.mean("time"), s.mean("time"), region_mask)
-    iav_o, iav_s = interannual_variability(o, skipna=True), interannual_variability(s, skipna=True)
-    out["iav"] = area_mean(np.exp(-abs(iav_s - iav_o) / iav_o).where(region_mask), region=region) if _years(obs) > 1 else xr.DataArray(np.nan)
-    ds = xr.Dataset({k: v.astype(float).assign_attrs(units="1", long_name=f"ILAMB {k} score") for k, v in out.items()})
-    num = sum(SCORE_WEIGHTS[k] * ds[k].fillna(0.0) for k in SCORE_WEIGHTS)
-    den = sum(SCORE_WEIGHTS[k] * ds[k].notnull() for k in SCORE_WEIGHTS)
-    ds["overall"] = (num / den).assign_attrs(units="1", long_name="ILAMB overall score (weighted)")
-    return ds
+    return _region_scores(_cell_scores(obs, sim), mask, region)
 
 
 def _years(da):
@@ -112,13 +126,7 @@ def score_table(products, reference: xr.DataArray, regions: dict | None = None) 
     regions = regions or {"all": None}
     rows = []
     for name in stacked["product"].values:
-        sim = stacked.sel(product=name, drop=True).assign_attrs(units=stacked.attrs["units"])
-        per = [ilamb_scores(reference, sim, mask=m, region=r) for r, m in regions.items()]
+        cells = _cell_scores(reference, stacked.sel(product=name, drop=True).assign_attrs(units=stacked.attrs["units"]))
+        per = [_region_scores(cells, m, r) for r, m in regions.items()]
         rows.append(xr.concat(per, dim="region").assign_coords(region=list(regions)))
-    out = xr.concat(rows, dim="product").assign_coords(product=stacked["product"].values)
-    return out.compute()
-
-
-def to_frame(table: xr.Dataset) -> pd.DataFrame:
-    """The score table as a tidy DataFrame (product, region, score, value)."""
-    return table.to_array("score").to_dataframe("value").reset_index()
+    return xr.concat(rows, dim="product").assign_coords(product=stacked["product"].values)

@@ -60,7 +60,7 @@ def extract_at_sites(grid: xr.DataArray | xr.Dataset, lat, lon, *, site=None):
     return sel.assign_coords(site=("site", site))
 
 
-def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool = False) -> pd.DataFrame:
+def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool = False, as_dataset: bool = False):
     """A table of product values at the tower cells next to the tower observation.
 
     Parameters
@@ -74,6 +74,9 @@ def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool
         The tower variable compared (converted to the products' units).
     closure : bool, default False
         Apply :func:`closure_correct` to the towers first.
+    as_dataset : bool, default False
+        Return an xarray.Dataset with dims (site, time), ``obs`` and one
+        variable per product, each with ``units``, instead of the table.
 
     Returns
     -------
@@ -97,6 +100,11 @@ def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool
     names = [str(p) for p in stacked["product"].values]
     ds = at.reset_coords(drop=True).to_dataset("product")
     ds["obs"] = obs.reset_coords(drop=True).transpose("site", "time")
+    if as_dataset:
+        for v in ds.data_vars:
+            ds[v].attrs = {"units": stacked.attrs["units"], "long_name": "tower ET" if v == "obs" else f"product {v!r} at the tower cell"}
+        ds.attrs = {"closure_corrected": int(closure)}
+        return ds
     frame = ds.to_dataframe().reset_index()[["site", "time", "obs", *names]]
     frame.attrs = {"units": stacked.attrs["units"], "closure_corrected": closure}
     return frame
