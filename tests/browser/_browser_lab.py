@@ -514,11 +514,48 @@ _JS_MARK_DEMO_CELL = """
 """
 
 
+def _change_control(page, control) -> tuple[str, str | None]:
+    """Move a slider one step (keyboard on its handle) or pick another dropdown option."""
+    kind = control.evaluate("(el) => el.tagName === 'SELECT' ? 'dropdown' : 'slider'")
+    if kind == "dropdown":
+        current = control.input_value()
+        values = [o.get_attribute("value") for o in control.locator("option").all()]
+        target = next((v for v in values if v != current), None)
+        if target is None:
+            return kind, None
+        control.select_option(value=target)
+        return kind, f"dropdown {current!r} -> {target!r}"
+    readout = control.locator(".widget-readout").first
+    old = readout.inner_text() if readout.count() else "?"
+    control.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowRight")
+    if readout.count() and readout.inner_text() == old:  # already at the right end
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+    return kind, f"slider {old} -> {readout.inner_text() if readout.count() else '?'}"
+
+
+def _wait_for_change(page, before: list[bytes], timeout: float) -> list[bytes]:
+    """Canvas shots once they differ from ``before`` (kernel idle), or the last ones after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    after = before
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        if not page.evaluate(_JS_KERNEL_IDLE):
+            continue
+        after = _canvas_shots(page)
+        if after != before:
+            break
+    return after
+
+
 def _drive_first_control(page, timeout: float) -> dict | None:
     """Change the demo control; report whether any Bokeh canvas changed.
 
     The demo control is the first slider or dropdown in the output of the code cell
     tagged :data:`DEMO_CONTROL_TAG`, or, when no cell has that tag, the first on the page.
+    Widgets that apply their settings with a button (train, search) get the first
+    button in the control's cell pressed when the change alone redraws nothing.
     """
     tagged = page.evaluate(_JS_MARK_DEMO_CELL, DEMO_CONTROL_TAG)
     scope = "[data-wb-demo] " if tagged else ""
@@ -530,36 +567,16 @@ def _drive_first_control(page, timeout: float) -> dict | None:
         return None
     control = candidates.first
     before = _canvas_shots(page)
-    kind = control.evaluate("(el) => el.tagName === 'SELECT' ? 'dropdown' : 'slider'")
-    if kind == "dropdown":
-        options = control.locator("option").all()
-        current = control.input_value()
-        values = [o.get_attribute("value") for o in options]
-        target = next((v for v in values if v != current), None)
-        if target is None:
-            return {"kind": kind, "changed": False, "detail": "dropdown has a single option"}
-        control.select_option(value=target)
-        detail = f"dropdown {current!r} -> {target!r}"
-    else:
-        handle = control.locator(".noUi-handle").first
-        readout = control.locator(".widget-readout").first
-        old = readout.inner_text() if readout.count() else "?"
-        handle.focus()
-        page.keyboard.press("ArrowRight")
-        if readout.count() and readout.inner_text() == old:  # already at the right end
-            page.keyboard.press("ArrowLeft")
-            page.keyboard.press("ArrowLeft")
-        new = readout.inner_text() if readout.count() else "?"
-        detail = f"slider {old} -> {new}"
-    deadline = time.monotonic() + timeout
-    after = before
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(500)
-        if not page.evaluate(_JS_KERNEL_IDLE):
-            continue
-        after = _canvas_shots(page)
-        if after != before:
-            break
+    kind, detail = _change_control(page, control)
+    if detail is None:
+        return {"kind": kind, "changed": False, "tagged": tagged, "detail": "dropdown has a single option"}
+    after = _wait_for_change(page, before, min(5.0, timeout))
+    cell = control.locator("xpath=ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' jp-Cell ')][1]")
+    button = cell.locator(".widget-button").first
+    if after == before and button.count():
+        detail += f", then pressed {button.inner_text().strip()!r}"
+        button.click()
+        after = _wait_for_change(page, before, timeout)
     return {"kind": kind, "changed": after != before, "detail": detail, "tagged": tagged,
             "canvases_before": len(before), "canvases_after": len(after)}
 
@@ -620,7 +637,7 @@ def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifact
             pass  # reported by check_plots from the collected facts
         page.wait_for_timeout(300)
         lap("render")
-        run.widget_interaction = _drive_first_control(page, timeout=20)
+        run.widget_interaction = _drive_first_control(page, timeout=30)
         lap("widget")
         run.dom = page.evaluate(_JS_COLLECT)
         run.cells = run.dom.pop("cells")
@@ -635,7 +652,11 @@ def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifact
             pass
         page.close()
         run.offline_requests = list(browser_context.wb_offline_requests[off_host_start:])
-        run.stray_files = changed_files(before_files, snapshot_files(notebook.parent))
+        run.stray_files = [
+            change for change in changed_files(before_files, snapshot_files(notebook.parent))
+            # Other notebooks being edited meanwhile (people, not this run) are not stray files.
+            if not (change.endswith(".ipynb (modified)") and change != f"{notebook.name} (modified)")
+        ]
         run.seconds = time.monotonic() - started
         save_facts(run, artifacts / f"{notebook.stem}.json")
     return run
