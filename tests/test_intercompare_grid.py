@@ -92,6 +92,10 @@ def test_aggregations(field):
     lc = xr.DataArray(np.where(field.lat < 44, 1, 2) * np.ones((8, 8), int), dims=("lat", "lon"), coords={"lat": field.lat, "lon": field.lon},
                       attrs={"flag_values": [1, 2], "flag_meanings": "forest grass"})
     assert list(A.land_cover_regions(lc)) == ["forest", "grass"]
+    index = xr.DataArray([[0.1, 0.3], [0.6, 0.9]], dims=("lat", "lon"))
+    zones = A.climate_zone_regions(index)
+    assert list(zones) == ["arid", "semi-arid", "dry sub-humid", "humid"]
+    assert zones["humid"].values.tolist() == [[False, False], [False, True]]
 
 
 def test_ilamb_scores_order_products(field):

@@ -18,6 +18,7 @@ __all__ = [
     "regional_means",
     "land_cover_regions",
     "latitude_band_regions",
+    "climate_zone_regions",
     "seasonal_means",
 ]
 
@@ -97,6 +98,29 @@ def latitude_band_regions(obj, edges=(-90, -23.5, 23.5, 50, 90)) -> dict[str, xr
         m = (lat >= lo) & (lat < hi)
         if bool(m.any()):
             out[f"{lo}..{hi}N"] = m
+    return out
+
+
+#: UNEP aridity classes of the index P / PET (Middleton and Thomas 1997).
+ARIDITY_CLASSES = ((0.0, 0.05, "hyper-arid"), (0.05, 0.2, "arid"), (0.2, 0.5, "semi-arid"), (0.5, 0.65, "dry sub-humid"), (0.65, np.inf, "humid"))
+
+
+def climate_zone_regions(aridity_index: xr.DataArray, classes=ARIDITY_CLASSES) -> dict[str, xr.DataArray]:
+    """Boolean masks of climate zones from an aridity index map (only non-empty zones).
+
+    Parameters
+    ----------
+    aridity_index : xarray.DataArray
+        P / PET on the lat/lon grid (or any moisture index on the same scale,
+        e.g. the virtual land's ``moisture_index``).
+    classes : sequence of (low, high, name)
+        Zones ``low <= index < high``; default the UNEP aridity classes.
+    """
+    out = {}
+    for lo, hi, name in classes:
+        m = (aridity_index >= lo) & (aridity_index < hi)
+        if bool(m.any()):
+            out[name] = m
     return out
 
 
