@@ -70,6 +70,9 @@ def test_stack_products_errors_name_product_and_mismatch(field):
         R.stack_products({"offset": p.offset, "noisy": later})
     with pytest.raises(ValueError, match="'noisy' has different time stamps"):
         R.stack_products({"offset": p.offset, "noisy": p.noisy.assign_coords(time=p.time + np.timedelta64(12, "h"))})
+    noleap = p.noisy.convert_calendar("noleap", align_on="date")
+    with pytest.raises(ValueError, match="'noisy' uses the calendar 'noleap'"):
+        R.stack_products({"offset": p.offset.convert_calendar("noleap", align_on="date").convert_calendar("standard", use_cftime=False), "noisy": noleap})
     mask = R.common_mask(p)
     assert bool(mask.sum() == (~p.lagged.isnull()).sum())  # only 'lagged' has gaps
 
@@ -111,3 +114,6 @@ def test_ilamb_scores_order_products(field):
     sigma = field.std("time")
     np.testing.assert_allclose(float(table.bias.sel(product="offset", region="all")), float(A.area_mean(np.exp(-0.4 / sigma))), rtol=0.02)
     assert float(table.phase.sel(product="lagged", region="all")) < float(table.phase.sel(product="noisy", region="all"))
+    gappy = p.noisy.where(p.lat > 44)  # nothing left in the southern band
+    with pytest.raises(ValueError, match="product 'gappy': region 'south' has no valid value"):
+        S.score_table({"gappy": gappy}, field, {"south": field.lat < 44})

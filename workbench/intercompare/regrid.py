@@ -256,6 +256,14 @@ def stack_products(products, *, units: str | None = None, dim: str = "product") 
 
 def _raise_coord_mismatch(name, ref, d, a, b):
     if d == "time":
+        ca, cb = _calendar(a), _calendar(b)
+        if ca != cb:
+            raise ValueError(
+                f"product {name!r} uses the calendar {ca!r}, {ref!r} uses {cb!r}; convert one with "
+                f"DataArray.convert_calendar({cb!r}, align_on='date') before comparing"
+            )
+        if ca != "datetime64":
+            raise ValueError(f"product {name!r} has different time stamps from {ref!r} ({a.size} vs {b.size} steps)")
         ta, tb = pd.DatetimeIndex(a.values), pd.DatetimeIndex(b.values)
         if ta.max() < tb.min() or tb.max() < ta.min():
             raise ValueError(
@@ -270,6 +278,13 @@ def _raise_coord_mismatch(name, ref, d, a, b):
         f"product {name!r} is on a different {d} grid from {ref!r} ({a.size} vs {b.size} values, "
         f"{float(a[0])}..{float(a[-1])} vs {float(b[0])}..{float(b[-1])}); use regrid_to()"
     )
+
+
+def _calendar(time: xr.DataArray) -> str:
+    if np.issubdtype(time.dtype, np.datetime64):
+        return "datetime64"
+    first = time.values.ravel()[0]
+    return str(getattr(first, "calendar", type(first).__name__))
 
 
 def common_mask(products, dim: str = "product") -> xr.DataArray:

@@ -127,6 +127,9 @@ def score_table(products, reference: xr.DataArray, regions: dict | None = None) 
     rows = []
     for name in stacked["product"].values:
         cells = _cell_scores(reference, stacked.sel(product=name, drop=True).assign_attrs(units=stacked.attrs["units"]))
-        per = [_region_scores(cells, m, r) for r, m in regions.items()]
+        try:
+            per = [_region_scores(cells, m, r) for r, m in regions.items()]
+        except ValueError as err:
+            raise ValueError(f"product {str(name)!r}: {err}") from None
         rows.append(xr.concat(per, dim="region").assign_coords(region=list(regions)))
     return xr.concat(rows, dim="product").assign_coords(product=stacked["product"].values)
