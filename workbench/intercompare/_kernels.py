@@ -105,9 +105,13 @@ def _moments_unweighted(obs, sim, skipna: bool, want_mae: bool):
     dt = _work_dtype(obs, sim)
     o, s = obs.astype(dt, copy=False), sim.astype(dt, copy=False)
     total = o.shape[0]
+    valid = None
     if skipna:
         valid = np.isfinite(o)
         valid &= np.isfinite(s)
+        if valid.all():  # nothing to mask: skip the zero-filled copies
+            valid = None
+    if valid is not None:
         o, s = np.where(valid, o, dt(0)), np.where(valid, s, dt(0))
         n = np.count_nonzero(valid, axis=0).astype(np.float64)
     else:
