@@ -4,8 +4,10 @@ Speed is measured honestly: the physics in its best form on the same device and
 batch (vectorised NumPy with active-point compaction on CPU; the fixed-iteration
 solver fused with ``torch.compile`` on CUDA) against the surrogate's forward pass.
 
-R2, RMSE and bias are computed here with NumPy (kernels below);
-``workbench.intercompare.metrics`` holds the project-wide metric functions.
+R2, RMSE and bias are small NumPy kernels here: methods modules do not import
+each other (CONTRIBUTING.md layers). ``r2`` is the coefficient of determination,
+which is :func:`workbench.intercompare.metrics.nse` (not its ``r2``, the squared
+Pearson correlation).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ __all__ = ["Evaluation", "evaluate", "regression_metrics", "ood_probe", "through
 
 def regression_metrics(obs, sim) -> dict:
     """R2 (coefficient of determination), RMSE and mean bias (sim - obs) of two 1-D arrays.
+
+    .. math:: R^2 = 1 - \\sum (s - o)^2 / \\sum (o - \\bar{o})^2
+
+    (the Nash-Sutcliffe efficiency, :func:`workbench.intercompare.metrics.nse`).
 
     Examples
     --------
