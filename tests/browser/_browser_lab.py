@@ -570,10 +570,11 @@ def _drive_first_control(page, timeout: float) -> dict | None:
     kind, detail = _change_control(page, control)
     if detail is None:
         return {"kind": kind, "changed": False, "tagged": tagged, "detail": "dropdown has a single option"}
-    after = _wait_for_change(page, before, min(5.0, timeout))
     cell = control.locator("xpath=ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' jp-Cell ')][1]")
     button = cell.locator(".widget-button").first
-    if after == before and button.count():
+    has_button = button.count() > 0
+    after = _wait_for_change(page, before, min(5.0, timeout) if has_button else timeout)
+    if after == before and has_button:
         detail += f", then pressed {button.inner_text().strip()!r}"
         button.click()
         after = _wait_for_change(page, before, timeout)
@@ -694,13 +695,13 @@ def compress_png(source: Path, target: Path, max_bytes: int = 400_000) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     image = Image.open(source).convert("RGB")
     while True:
-        for colors in (256, 128, 64):
+        for colors in (256, 64):
             image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
             if target.stat().st_size < max_bytes:
                 return target
         if image.width < 200:
             return target
-        image = image.resize((image.width * 7 // 8, image.height * 7 // 8), Image.Resampling.LANCZOS)
+        image = image.resize((image.width * 4 // 5, image.height * 4 // 5), Image.Resampling.LANCZOS)
 
 
 def block_off_host(context) -> None:
