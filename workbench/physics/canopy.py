@@ -486,8 +486,8 @@ def compiled_canopy_solver(n_iter=25, *, g1=CANOPY_PARAMETERS["g1"], g0=CANOPY_P
     g1, g0 : float
         Stomatal parameters, as in :func:`canopy_fluxes`.
     compile : bool, default True
-        Wrap with ``torch.compile``; if compilation is unavailable the eager
-        function is returned and a warning says so.
+        Wrap with ``torch.compile``; if compilation fails at the first call
+        the eager function is used from then on, with a warning.
 
     Returns
     -------
@@ -504,8 +504,19 @@ def compiled_canopy_solver(n_iter=25, *, g1=CANOPY_PARAMETERS["g1"], g0=CANOPY_P
 
     if not compile:
         return solver
-    try:
-        return torch.compile(solver, dynamic=False)
-    except Exception as err:  # pragma: no cover - depends on the local compiler tool chain
-        warnings.warn(f"torch.compile unavailable ({err}); using the eager solver", RuntimeWarning, stacklevel=2)
-        return solver
+    compiled = torch.compile(solver, dynamic=False)
+    state = {"fn": compiled}
+
+    def run(x):
+        # torch.compile fails lazily (at the first call) when no compiler tool chain is usable.
+        try:
+            return state["fn"](x)
+        except Exception as err:  # pragma: no cover - depends on the local compiler tool chain
+            if state["fn"] is solver:
+                raise
+            warnings.warn(f"torch.compile failed ({type(err).__name__}: {err}); using the eager solver",
+                          RuntimeWarning, stacklevel=2)
+            state["fn"] = solver
+            return solver(x)
+
+    return run
