@@ -12,18 +12,20 @@ xarray-first and lazy: every function takes DataArrays/Datasets, reduces with
 ``regrid``         conservative / bilinear regridding, time steps, product checks
 ``aggregate``      area-weighted global, regional, zonal and seasonal means
 ``towers``         products at flux towers, energy-balance closure correction
+``tables``         several estimates against one reference, as a pandas table
 =================  ==========================================================
 """
 
 from __future__ import annotations
 
-from . import aggregate, collocation, fusion, metrics, regrid, scores, towers
+from . import aggregate, collocation, fusion, metrics, regrid, scores, tables, towers
 from .aggregate import *  # noqa: F401,F403
 from .collocation import *  # noqa: F401,F403
 from .fusion import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .regrid import *  # noqa: F401,F403
 from .scores import *  # noqa: F401,F403
+from .tables import *  # noqa: F401,F403
 from .towers import *  # noqa: F401,F403
 
-__all__ = [name for module in (metrics, scores, collocation, fusion, regrid, aggregate, towers) for name in module.__all__]
+__all__ = [name for module in (metrics, scores, collocation, fusion, regrid, aggregate, towers, tables) for name in module.__all__]
