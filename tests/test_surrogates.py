@@ -187,3 +187,34 @@ def test_physics_satisfies_the_monotone_constraints():
     assert viol["monotone_rate_le_water_stress"] == 0.0
     assert viol["nonneg_rate_gs"] == 0.0
     assert viol["energy_median_wm2"] < 1e-3
+
+
+def test_sobol_samples_respect_the_stated_ranges_and_dry_air_limit():
+    X = S.sobol_samples(1024, seed=2)
+    for k, (lo, hi) in S.PROCESS_RANGES.items():
+        assert float(X[k].min()) >= lo and float(X[k].max()) <= hi, k
+    es = 0.6108 * np.exp(17.27 * X["tmean"] / (X["tmean"] + 237.3))  # FAO-56 eq. 11
+    assert bool((X["vpd"] <= np.maximum(0.95 * es, 0.05) + 1e-12).all())
+    with pytest.raises(ValueError, match="missing"):
+        S.sobol_samples(8, {"rs": (0, 1)})
+
+
+def test_land_samples_are_drawn_from_the_forcing():
+    from workbench.data import virtual_land
+
+    land = virtual_land(lat=(44, 46), lon=(4, 6), start="2020-06-01", end="2020-06-10")
+    X = S.land_samples(land, 50, seed=1, co2=410.0)
+    assert np.isin(X["rs"].values.astype(np.float32), land["rs"].values.ravel()).all()
+    assert (X["co2"] == 410.0).all() and X["tmean"].attrs["units"] == "degC"
+    assert float(X["vcmax25"].min()) >= 20.0 and float(X["vcmax25"].max()) <= 120.0
+
+
+def test_throughput_and_break_even_tables_are_consistent(data, fitted):
+    _, _, Xt, _ = data
+    table = S.throughput(fitted, Xt, batches=(200, 400), repeats=1)
+    np.testing.assert_allclose(table["speedup"], table["physics_s"] / table["surrogate_s"])
+    assert list(table["batch"]) == [200, 400] and (table["device"] == "cpu").all()
+    be = S.break_even(Xt, iterations=(2, 4, 8), networks=((8,),), batch=300, repeats=1)
+    slope, intercept = np.polyfit([2, 4, 8], be.iloc[0][["physics_2_s", "physics_4_s", "physics_8_s"]].astype(float), 1)
+    expected = (be.loc[0, "network_s"] - intercept) / slope if slope > 0 else float("nan")
+    assert be.loc[0, "break_even_iter"] == pytest.approx(expected, nan_ok=True)
