@@ -148,3 +148,12 @@ def test_trend_and_seasonal_cycle_recover_known_values():
         attrs={"units": "mm d-1"},
     )
     np.testing.assert_allclose(float(M.interannual_variability(annual)), np.std([1, 2, 3, 4], ddof=1), rtol=0.01)
+
+
+@pytest.mark.parametrize("dim", ["time", ["time", "lat"], None])
+def test_dask_matches_numpy_for_any_dims_and_chunks(pair, dim):
+    obs, sim, lat_w = pair
+    w = lat_w.broadcast_like(obs).transpose(*obs.dims)
+    eager = M.compute_metrics(obs, sim, dim=dim, weights=w, skipna=True)
+    lazy = M.compute_metrics(obs.chunk({"lat": 2, "lon": 2}), sim.chunk({"lat": 3, "lon": 5}), dim=dim, weights=w.chunk({"lat": 1}), skipna=True)
+    xr.testing.assert_allclose(lazy.compute(), eager)

@@ -166,23 +166,6 @@ def _smooth_blocks(x: np.ndarray, factor: int) -> np.ndarray:
     return out[..., :ny, :nx].astype(x.dtype, copy=False)
 
 
-def _coarsen_like(x: xr.DataArray, factor: int) -> xr.DataArray:
-    """Block-average ``x`` over ``factor`` x ``factor`` cells (its native resolution), kept on the fine grid."""
-    if factor == 1:
-        return x
-    x = x.transpose(..., "lat", "lon")
-    data = x.data
-    if hasattr(data, "map_blocks"):
-        chunks = {}
-        for d in ("lat", "lon"):
-            c = data.chunks[x.get_axis_num(d)][0]
-            chunks[x.get_axis_num(d)] = max(factor, c // factor * factor)
-        data = data.rechunk(chunks).map_blocks(_smooth_blocks, factor=factor, dtype=data.dtype)
-    else:
-        data = _smooth_blocks(np.asarray(data), factor)
-    return x.copy(data=data)
-
-
 def _years_since_start(time: xr.DataArray) -> xr.DataArray:
     return ((time - time[0]) / np.timedelta64(1, "D") / 365.25).astype(np.float32)
 
@@ -216,6 +199,8 @@ def synthetic_products(truth: xr.DataArray, specs=DEFAULT_PRODUCTS, *, seed: int
     error is ``noise_std * (sqrt(1 - c) z_i + sqrt(c) z_0)``, with ``z_0``
     common to them, so any two have error correlation ``sqrt(c_i c_j)``.
     The phase shift rolls the truth along time (the last days wrap to the start).
+    Each product is built block by block in one buffer (one dask task per
+    block); the blocks are aligned to the coarsest native resolution.
 
     Examples
     --------
@@ -235,29 +220,58 @@ def synthetic_products(truth: xr.DataArray, specs=DEFAULT_PRODUCTS, *, seed: int
     if len(set(names)) != len(names):
         raise ValueError(f"product names must be unique, got {names}")
     truth = convert(truth, "mm d-1", name=truth.name or "truth").transpose("time", "lat", "lon").astype(np.float32)
-    years = _years_since_start(truth["time"])
-    common = _random_like(truth, seed, 0) if any(s.error_correlation > 0 for s in specs) else None
+    years = _years_since_start(truth["time"]).values
+    data = truth.data
+    if hasattr(data, "map_blocks"):
+        factor = int(np.lcm.reduce([int(s.coarsen) for s in specs]))
+        if factor > 1:  # every product on the same blocks, aligned to the native cells
+            data = data.rechunk({0: -1, 1: _aligned(data.chunks[1], factor), 2: _aligned(data.chunks[2], factor)})
+        else:
+            data = data.rechunk({0: -1})
     out = {}
     for k, spec in enumerate(specs, start=1):
-        signal = truth.roll(time=spec.phase_shift) if spec.phase_shift else truth
-        x = spec.offset + spec.scale * signal
-        if spec.drift:
-            x = x + spec.drift * years
-        if spec.noise_std:
-            z = _random_like(truth, seed, k)
-            if spec.error_correlation > 0:
-                c = spec.error_correlation
-                z = np.sqrt(1 - c) * z + np.sqrt(c) * common
-            x = x + spec.noise_std * z
-        x = _coarsen_like(x, spec.coarsen)
-        if spec.gap_fraction:
-            x = x.where(_random_like(truth, seed, 100 + k, "bytes") >= np.uint8(round(spec.gap_fraction * 256)))
+        kwargs = dict(years=years, spec=spec, seed=seed, stream=k)
+        if hasattr(data, "map_blocks"):
+            values = data.map_blocks(_product_block, dtype=np.float32, **kwargs)
+        else:
+            whole = {0: {"array-location": [(0, n) for n in data.shape]}}
+            values = _product_block(np.asarray(data), block_info=whole, **kwargs)
         attrs = {**_ET_ATTRS, "long_name": f"evapotranspiration, synthetic product '{spec.name}'"}
         attrs.update({f: getattr(spec, f) for f in (f.name for f in fields(spec)) if f != "name"})
-        out[spec.name] = x.astype(np.float32).transpose(*truth.dims).assign_attrs(attrs)
+        out[spec.name] = truth.copy(data=values).assign_attrs(attrs)
     ds = xr.Dataset(out)
     ds.attrs = {"title": "Synthetic ET products with known error structures", "seed": seed, "source": "workbench.data.synthetic_products"}
     return ds
+
+
+def _aligned(chunks, factor: int) -> int:
+    """A chunk size that is a multiple of ``factor`` (close to the current one)."""
+    return max(factor, chunks[0] // factor * factor)
+
+
+def _product_block(truth, years, *, spec: ProductSpec, seed: int, stream: int, block_info=None) -> np.ndarray:
+    """One block of a synthetic product, built in place in one buffer (see :func:`synthetic_products`)."""
+    out = np.roll(truth, spec.phase_shift, axis=0) if spec.phase_shift else np.array(truth, dtype=np.float32)
+    if spec.scale != 1.0:
+        out *= np.float32(spec.scale)
+    if spec.offset:
+        out += np.float32(spec.offset)
+    if spec.drift:
+        out += (np.float32(spec.drift) * years.astype(np.float32))[:, None, None]
+    if spec.noise_std:
+        z = _random_block(truth, seed, stream, "normal", block_info)
+        if spec.error_correlation > 0:
+            c = spec.error_correlation
+            z *= np.float32(np.sqrt(1 - c))
+            z += np.float32(np.sqrt(c)) * _random_block(truth, seed, 0, "normal", block_info)
+        z *= np.float32(spec.noise_std)
+        out += z
+    if spec.coarsen > 1:
+        out = _smooth_blocks(out, int(spec.coarsen))
+    if spec.gap_fraction:
+        gaps = _random_block(truth, seed, 100 + stream, "bytes", block_info) < np.uint8(round(spec.gap_fraction * 256))
+        np.copyto(out, np.float32(np.nan), where=gaps)
+    return out
 
 
 def product_errors(products: xr.Dataset, truth: xr.DataArray) -> xr.Dataset:

@@ -37,6 +37,7 @@ import numpy as np
 import xarray as xr
 
 from . import _kernels as K
+from ._apply import apply_reduction
 from .regrid import stack_products
 
 __all__ = [
@@ -77,14 +78,12 @@ def covariance_matrix(products, dim="time", skipna: bool = True) -> xr.Dataset:
     members, units = _members(products)
     dims = [dim] if isinstance(dim, str) else list(dim)
     names = list(members)
-    out = xr.apply_ufunc(
+    out = apply_reduction(
         partial(_cov_kernel, ncore=len(dims), skipna=skipna),
         *members.values(),
-        input_core_dims=[dims] * len(names),
-        output_core_dims=[["product", "column"]],
-        dask="parallelized",
-        output_dtypes=[np.float64],
-        dask_gufunc_kwargs={"output_sizes": {"product": len(names), "column": len(names) + 1}},
+        input_core_dims=dims,
+        output_core_dims=["product", "column"],
+        output_sizes={"product": len(names), "column": len(names) + 1},
     )
     out = out.assign_coords(product=names)
     cov = out.isel(column=slice(0, len(names))).rename(column="product_j")
@@ -157,14 +156,12 @@ def tc_all_triplets(products, dim="time", skipna: bool = True) -> xr.Dataset:
     dims = [dim] if isinstance(dim, str) else list(dim)
     triplets = list(combinations(range(len(names)), 3))
     nstat = len(K.TC_STATS) + 1
-    out = xr.apply_ufunc(
+    out = apply_reduction(
         partial(_tc_kernel, ncore=len(dims), skipna=skipna, triplets=triplets),
         *members.values(),
-        input_core_dims=[dims] * len(names),
-        output_core_dims=[["triplet", "product", "stat"]],
-        dask="parallelized",
-        output_dtypes=[np.float64],
-        dask_gufunc_kwargs={"output_sizes": {"triplet": len(triplets), "product": len(names), "stat": nstat}},
+        input_core_dims=dims,
+        output_core_dims=["triplet", "product", "stat"],
+        output_sizes={"triplet": len(triplets), "product": len(names), "stat": nstat},
     )
     labels = ["|".join(names[i] for i in t) for t in triplets]
     out = out.assign_coords(triplet=labels, product=names)

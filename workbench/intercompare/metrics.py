@@ -35,6 +35,7 @@ import xarray as xr
 
 from ..units import UnitError, convert
 from . import _kernels as K
+from ._apply import apply_reduction
 
 #: One function per pair metric (each a thin wrapper of :func:`compute_metrics`).
 _SINGLE_METRICS = ("bias", "relative_bias", "rmse", "ubrmse", "mae", "pearson_r", "r2", "nse", "kge")
@@ -159,15 +160,7 @@ def _pair(obs, sim, names, dim, weights, skipna) -> xr.DataArray:
     func = partial(_pair_kernel, ncore=len(dims), skipna=skipna, names=tuple(names))
     if weights is None:
         func = partial(func, weights=None)
-    out = xr.apply_ufunc(
-        func,
-        *args,
-        input_core_dims=[dims] * len(args),
-        output_core_dims=[["metric"]],
-        dask="parallelized",
-        output_dtypes=[np.float64],
-        dask_gufunc_kwargs={"output_sizes": {"metric": len(names)}, "allow_rechunk": True},
-    )
+    out = apply_reduction(func, *args, input_core_dims=dims, output_core_dims=["metric"], output_sizes={"metric": len(names)})
     return out.assign_coords(metric=list(names))
 
 
