@@ -72,7 +72,7 @@ def virtual_towers(
     >>> from workbench.data import virtual_land
     >>> land = virtual_land(lat=(40, 46), lon=(0, 6), start="2020-06-01", end="2020-06-30")
     >>> towers = virtual_towers(land, n_sites=3, seed=1)
-    >>> towers.sizes["site"], list(towers.site.values)
+    >>> towers.sizes["site"], towers.site.values.tolist()
     (3, ['VL-01', 'VL-02', 'VL-03'])
     """
     from ..physics import le_to_et
