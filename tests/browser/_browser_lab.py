@@ -688,20 +688,22 @@ def _screenshot(page, notebook: Path, artifacts: Path, docs_dir: Path | None) ->
 def compress_png(source: Path, target: Path, max_bytes: int = 400_000) -> Path:
     """Write ``source`` to ``target`` as a palette PNG under ``max_bytes``.
 
-    Fewer colours are tried first (text stays sharp); only then is the image shrunk.
+    Fewer colours are tried first (no dithering, whose noise compresses badly; text
+    stays sharp); only then is the image shrunk, by 10 % a step.
     """
     from PIL import Image
 
     target.parent.mkdir(parents=True, exist_ok=True)
     image = Image.open(source).convert("RGB")
     while True:
-        for colors in (256, 64):
-            image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+        for colors in (256, 128, 64):
+            palette = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+            palette.save(target, optimize=True)
             if target.stat().st_size < max_bytes:
                 return target
         if image.width < 200:
             return target
-        image = image.resize((image.width * 4 // 5, image.height * 4 // 5), Image.Resampling.LANCZOS)
+        image = image.resize((image.width * 9 // 10, image.height * 9 // 10), Image.Resampling.BOX)
 
 
 def block_off_host(context) -> None:
