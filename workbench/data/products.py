@@ -19,7 +19,7 @@ Three kinds of data live here (the data layer: nothing is imported from the meth
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
