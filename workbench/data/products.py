@@ -121,7 +121,8 @@ DEFAULT_PRODUCTS = (
 def _block_rng(seed: int, stream: int, block_info) -> np.random.Generator:
     """A generator seeded by (seed, stream, the block's position in the array)."""
     start = [lo for lo, _ in block_info[0]["array-location"]] if block_info else [0]
-    return np.random.default_rng(np.random.SeedSequence([seed, stream, *start]))
+    # SFC64: a small-state generator ~25 % faster than the default PCG64 for bulk normals
+    return np.random.Generator(np.random.SFC64(np.random.SeedSequence([seed, stream, *start])))
 
 
 def _random_block(x, seed: int, stream: int, kind: str, block_info=None, cells: int = 1) -> np.ndarray:
