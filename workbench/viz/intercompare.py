@@ -151,13 +151,15 @@ def plot_tc_errors(estimated: xr.DataArray, known: xr.DataArray, **hv_kwargs):
     ----------
     estimated, known : xarray.DataArray
         Error variances with dims (product, lat, lon) [units squared].
+        Negative TC estimates (a sign that its assumptions fail in that
+        cell) are shown as missing.
     """
     import holoviews as hv
 
     plots = []
     for p in estimated["product"].values:
-        est = np.sqrt(estimated.sel(product=p)).assign_attrs(long_name=f"{p}: TC error std", units=estimated.attrs.get("units", "").replace("(", "").replace(")2", ""))
-        tru = np.sqrt(known.sel(product=p)).assign_attrs(long_name=f"{p}: known error std", units=est.attrs["units"])
+        est = np.sqrt(estimated.sel(product=p).where(lambda v: v >= 0)).assign_attrs(long_name=f"{p}: TC error std", units=estimated.attrs.get("units", "").replace("(", "").replace(")2", ""))
+        tru = np.sqrt(known.sel(product=p).where(lambda v: v >= 0)).assign_attrs(long_name=f"{p}: known error std", units=est.attrs["units"])
         hi = float(max(np.nanmax(est.values), np.nanmax(tru.values)))
         options = {"clim": (0, hi), "frame_width": 230, "cmap": "magma"}
         options.update(hv_kwargs)
