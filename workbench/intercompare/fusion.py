@@ -245,13 +245,13 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         stacked = stack_products(products).sel(product=self.products_)
         if stacked.chunks is not None:
             stacked = stacked.chunk({"product": -1})
-        doy = stacked["time"].dt.dayofyear.broadcast_like(stacked.isel(product=0, drop=True))
+        doy = stacked["time"].dt.dayofyear  # 1-D: broadcast block by block, never materialised in full
 
         def kernel(x, d):
             shape = x.shape[:-1]
             cols = [x.reshape(-1, x.shape[-1])]
             if self.seasonal:
-                d = d.reshape(-1).astype(float)
+                d = np.broadcast_to(d, shape).reshape(-1).astype(float)
                 cols += [np.sin(2 * np.pi * d / 365.25)[:, None], np.cos(2 * np.pi * d / 365.25)[:, None]]
             with self._limits():
                 return self.model_.predict(np.hstack(cols)).reshape(shape)
