@@ -55,7 +55,8 @@ LAB_SETTINGS = {
     "@jupyterlab/extensionmanager-extension/plugin": {"enabled": False},
 }
 
-#: Cell tag that marks the code cell whose first slider/dropdown drives a plot (the control the tests move).
+#: Marks the control the tests move, which must redraw a plot: a CSS class on the widget
+#: (``slider.add_class("demo-control")``), or a tag on the code cell whose first slider/dropdown it is.
 DEMO_CONTROL_TAG = "demo-control"
 
 #: Folders a notebook may write into: the (git-ignored) run folders where studies keep their results.
@@ -552,24 +553,30 @@ def _wait_for_change(page, before: list[bytes], timeout: float) -> list[bytes]:
 def _drive_first_control(page, timeout: float) -> dict | None:
     """Change the demo control; report whether any Bokeh canvas changed.
 
-    The demo control is the first slider or dropdown in the output of the code cell
-    tagged :data:`DEMO_CONTROL_TAG`, or, when no cell has that tag, the first on the page.
+    The demo control is, in this order: the first slider or dropdown given the CSS class
+    :data:`DEMO_CONTROL_TAG` (``widget.add_class("demo-control")``); the first slider or
+    dropdown in the output of the code cell tagged :data:`DEMO_CONTROL_TAG`; the first on the page.
     Widgets that apply their settings with a button (train, search) get the first
     button in the control's cell pressed when the change alone redraws nothing.
     """
-    tagged = page.evaluate(_JS_MARK_DEMO_CELL, DEMO_CONTROL_TAG)
-    scope = "[data-wb-demo] " if tagged else ""
-    candidates = page.locator(", ".join(scope + sel for sel in _CONTROLS.split(", ")))
+    marked = page.locator(f".widget-slider.{DEMO_CONTROL_TAG}, .widget-dropdown.{DEMO_CONTROL_TAG} select")
+    if marked.count():
+        marked_by, candidates = "class", marked
+    else:
+        tagged = page.evaluate(_JS_MARK_DEMO_CELL, DEMO_CONTROL_TAG)
+        marked_by = "cell-tag" if tagged else "first-on-page"
+        scope = "[data-wb-demo] " if tagged else ""
+        candidates = page.locator(", ".join(scope + sel for sel in _CONTROLS.split(", ")))
     if candidates.count() == 0:
-        if tagged:
-            return {"kind": None, "changed": False, "tagged": True,
+        if marked_by == "cell-tag":
+            return {"kind": None, "changed": False, "marked_by": marked_by,
                     "detail": f"the cell tagged {DEMO_CONTROL_TAG!r} shows no slider or dropdown"}
         return None
     control = candidates.first
     before = _canvas_shots(page)
     kind, detail = _change_control(page, control)
     if detail is None:
-        return {"kind": kind, "changed": False, "tagged": tagged, "detail": "dropdown has a single option"}
+        return {"kind": kind, "changed": False, "marked_by": marked_by, "detail": "dropdown has a single option"}
     cell = control.locator("xpath=ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' jp-Cell ')][1]")
     button = cell.locator(".widget-button").first
     has_button = button.count() > 0
@@ -578,7 +585,7 @@ def _drive_first_control(page, timeout: float) -> dict | None:
         detail += f", then pressed {button.inner_text().strip()!r}"
         button.click()
         after = _wait_for_change(page, before, timeout)
-    return {"kind": kind, "changed": after != before, "detail": detail, "tagged": tagged,
+    return {"kind": kind, "changed": after != before, "detail": detail, "marked_by": marked_by,
             "canvases_before": len(before), "canvases_after": len(after)}
 
 
@@ -826,8 +833,11 @@ def check_widgets(run: NotebookRun) -> list[str]:
                     problems.append(f"{where}: control {control['cls']!r} is visible with zero size")
     interaction = run.widget_interaction
     if interaction is not None and not interaction["changed"]:
-        which = f"the control in the cell tagged {DEMO_CONTROL_TAG!r}" if interaction.get("tagged") else (
-            f"the first slider/dropdown on the page (tag the cell of the control that drives a plot {DEMO_CONTROL_TAG!r})")
+        which = {
+            "class": f"the control with class {DEMO_CONTROL_TAG!r}",
+            "cell-tag": f"the first control in the cell tagged {DEMO_CONTROL_TAG!r}",
+        }.get(interaction["marked_by"], "the first slider/dropdown on the page")
+        which += f" (mark the control that drives a plot: widget.add_class({DEMO_CONTROL_TAG!r}))"
         problems.append(f"changing {which} ({interaction['detail']}) did not change any Bokeh canvas")
     return problems
 

@@ -82,13 +82,14 @@ def test_full_page_screenshot(notebook, lab_runs, screenshot_dirs):
 
 
 def test_widget_fixture_exercises_every_check(lab_runs):
-    """The harness really inspects something: the fixture's plots, widgets and tagged slider are all found."""
+    """The harness really inspects something: the fixture's plots, widgets and marked slider are all found."""
     run = _run(lab_runs, WIDGET_FIXTURE)
     hv_outputs = [o for c in run.cells for o in c.get("outputs", []) if o["bokeh_view"]]
     assert len(hv_outputs) >= 2  # the hvplot cell and the Panel row
     assert len([c for c in run.dom["canvases"] if 0 not in c["size"] and c["painted"]]) >= 3
-    assert run.dom["widget_views"] >= 4  # decoy, VBox, slider, output
-    assert run.widget_interaction["tagged"] is True  # the decoy dropdown above it was passed over
+    assert run.dom["widget_views"] >= 5  # decoy dropdown, VBox, unused slider, frequency slider, output
+    # The control with class demo-control, not the decoy dropdown above it nor the slider before it.
+    assert run.widget_interaction["marked_by"] == "class"
     assert run.widget_interaction["kind"] == "slider"
     assert run.widget_interaction["detail"] == "slider 1 -> 2"
     assert run.widget_interaction["changed"] is True
