@@ -591,7 +591,7 @@ def _drive_first_control(page, timeout: float) -> dict | None:
 
 def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifacts: Path,
                  docs_dir: Path | None = None, run_timeout: float = 240.0,
-                 render_timeout: float = 30.0) -> NotebookRun:
+                 render_timeout: float = 30.0, widget_timeout: float = 30.0) -> NotebookRun:
     """Open ``notebook`` in JupyterLab, run every cell with the project kernel and inspect the page.
 
     Parameters
@@ -610,6 +610,8 @@ def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifact
         Time allowed for Run All [s].
     render_timeout : float
         Time allowed, after the kernel is idle, for every plot to be drawn [s].
+    widget_timeout : float
+        Time allowed for the plot to change after the demo control is moved [s].
 
     Returns
     -------
@@ -645,7 +647,7 @@ def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifact
             pass  # reported by check_plots from the collected facts
         page.wait_for_timeout(300)
         lap("render")
-        run.widget_interaction = _drive_first_control(page, timeout=30)
+        run.widget_interaction = _drive_first_control(page, timeout=widget_timeout)
         lap("widget")
         run.dom = page.evaluate(_JS_COLLECT)
         run.cells = run.dom.pop("cells")

@@ -97,18 +97,24 @@ def test_widget_fixture_exercises_every_check(lab_runs):
 
 
 def test_broken_inline_setup_is_caught(lab_runs):
-    """``wb.setup(inline=False)`` offline: every check that should fail does, and says why.
+    """``wb.setup(inline=False)`` offline, a failing cell, a control that drives nothing: each check says so.
 
     The fixture also has no kernelspec in its metadata, so JupyterLab asks for a
     kernel: the harness answers the dialog with the project kernel.
     """
-    run = lab_runs(BROKEN_FIXTURE, docs_screenshot=False, render_timeout=8)
+    run = lab_runs(BROKEN_FIXTURE, docs_screenshot=False, render_timeout=8, widget_timeout=4)
     assert run.kernel_name == KERNEL_NAME
     assert any("Select Kernel" in text for text in run.dialogs), run.dialogs
     assert any("did not complete" in p for p in check_execution(run))
-    assert "cell 3: ZeroDivisionError: division by zero" in check_errors(run)
+    assert "cell 4: ZeroDivisionError: division by zero" in check_errors(run)
     plots = check_plots(run)
     assert any(p.startswith("cell 2 (':Curve") and "no rendered Bokeh view" in p for p in plots), plots
     resources = check_resources(run)
     assert any("https://cdn.bokeh.org/bokeh/release/bokeh-3" in p for p in resources), resources
     assert any(p.startswith("failed request:") for p in resources), resources
+    # Its marked slider drives nothing (and nothing is drawn): the widget check says so.
+    assert run.widget_interaction["marked_by"] == "class"
+    assert check_widgets(run) == [
+        "changing the control with class 'demo-control' (mark the control that drives a plot: "
+        "widget.add_class('demo-control')) (slider 0 -> 1) did not change any Bokeh canvas"
+    ]
