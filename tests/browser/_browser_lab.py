@@ -451,6 +451,16 @@ _JS_FULL_HEIGHT = """
 }
 """
 
+_JS_BLANK_BELOW = """
+() => {
+  const notebook = window.__wb.panel.content.node;
+  const scroller = notebook.querySelector('.jp-WindowedPanel-outer') || notebook;
+  const cells = notebook.querySelectorAll('.jp-Cell');
+  if (!cells.length) { return 0; }
+  return Math.floor(scroller.getBoundingClientRect().bottom - cells[cells.length - 1].getBoundingClientRect().bottom);
+}
+"""
+
 _JS_SHUTDOWN = """
 async () => { if (window.__wb && window.__wb.panel) { await window.__wb.panel.sessionContext.shutdown(); } }
 """
@@ -686,6 +696,11 @@ def _screenshot(page, notebook: Path, artifacts: Path, docs_dir: Path | None) ->
     width = page.viewport_size["width"]
     page.set_viewport_size({"width": width, "height": max(height, 600)})
     page.wait_for_timeout(800)
+    # Plots re-laid out at the new size can leave blank space under the last cell: trim it.
+    blank = int(page.evaluate(_JS_BLANK_BELOW))
+    if blank > 40 and height - blank > 600:
+        page.set_viewport_size({"width": width, "height": height - blank + 24})
+        page.wait_for_timeout(300)
     artifacts.mkdir(parents=True, exist_ok=True)
     path = artifacts / f"{notebook.stem}.png"
     page.screenshot(path=str(path), full_page=True)
