@@ -72,7 +72,7 @@ def plot_skill(scores: pd.DataFrame, metric: str = "rmse", *, by: str = "site", 
         raise ValueError(f"metric {metric!r} is not a column of the scores; columns: {list(scores.columns)}")
     units = {"rmse": " [mm d-1]", "bias": " [mm d-1]", "kge": " [-]"}.get(metric, "")
     options = dict(x=by, y=metric, by="method", ylabel=f"{metric.upper()}{units}", title=f"{metric.upper()} by {by}",
-                   frame_width=520, frame_height=240, rot=45, legend="top_left")
+                   frame_width=400, frame_height=240, rot=45, legend="top_left")
     options.update(hv_kwargs)
     return scores.hvplot.bar(**options)
 
