@@ -5,17 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from .metrics import compute_metrics
+from .metrics import compare
 
 __all__ = ["skill_table"]
 
 
 def skill_table(obs: xr.DataArray, estimates: xr.Dataset, metrics=None, dim=None, *, skipna: bool = True) -> pd.DataFrame:
-    """Score every variable of ``estimates`` against ``obs``.
+    """Score every variable of ``estimates`` against ``obs``, as a table.
 
-    Pairs where either side is missing are left out for that estimate only
-    (a common mask per pair), and the table says how many pairs each score
-    used (column ``n``), so no gap passes unnoticed.
+    The table form of :func:`compare`, for reading in a notebook. Pairs where
+    either side is missing are left out for that estimate only (a common mask
+    per pair), and the table says how many pairs each score used (column
+    ``n``), so no gap passes unnoticed.
 
     Parameters
     ----------
@@ -34,7 +35,7 @@ def skill_table(obs: xr.DataArray, estimates: xr.Dataset, metrics=None, dim=None
     -------
     pandas.DataFrame
         Index ``estimate`` (plus any dimension not reduced), one column per
-        metric, and ``n``.
+        metric rounded to 2 decimals, and ``n``.
 
     Examples
     --------
@@ -49,17 +50,10 @@ def skill_table(obs: xr.DataArray, estimates: xr.Dataset, metrics=None, dim=None
     """
     if not isinstance(estimates, xr.Dataset) or not estimates.data_vars:
         raise TypeError(f"estimates must be a Dataset with at least one variable; got {type(estimates).__name__}")
-    rows = []
-    for name, sim in estimates.data_vars.items():
-        scores = compute_metrics(obs, sim, metrics=metrics, dim=dim, skipna=skipna)
-        valid = (obs.notnull() & sim.notnull()).sum(dim if dim is not None else ...)
-        frame = scores.assign(n=valid).to_dataframe() if scores[list(scores)[0]].dims else scores.assign(n=valid).to_pandas().to_frame().T
-        keep = [c for c in frame.columns if c in scores.data_vars or c == "n"]
-        frame = frame[keep]
-        frame.insert(0, "estimate", name)
-        rows.append(frame.reset_index(drop=not scores[list(scores)[0]].dims))
-    table = pd.concat(rows, ignore_index=True)
-    index = ["estimate", *[d for d in table.columns if d not in scores.data_vars and d not in ("estimate", "n")]]
-    table = table.set_index(index)
+    scores = compare(obs, estimates, metrics, dim, skipna=skipna)
+    reduce = dim if dim is not None else ...
+    counts = xr.concat([(obs.notnull() & sim.notnull()).sum(reduce) for sim in estimates.data_vars.values()], dim="product")
+    table = scores.assign(n=counts.assign_coords(product=scores["product"])).to_dataframe()
+    table = table[[*scores.data_vars, "n"]].rename_axis(index={"product": "estimate"})
     table["n"] = table["n"].astype(int)
     return table.round(2)
