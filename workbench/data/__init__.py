@@ -14,20 +14,8 @@ from .fluxnet import (
 )
 from .gridded import check_cf_grid, open_gridded
 from .landcover import LAND_COVER, land_cover_table
-from .products import (
-    DEFAULT_PRODUCTS,
-    ECOSTRESS_MODELS,
-    PRODUCT_RECIPES,
-    ProductRecipe,
-    ProductSpec,
-    apply_recipe,
-    idealised_truth,
-    open_product,
-    product_errors,
-    read_ecostress_calval,
-    read_mod16a2_points,
-    synthetic_products,
-)
+from . import products
+from .products import *  # noqa: F401,F403  (synthetic ET products and real-product readers)
 from .towers import virtual_towers
 from .virtual_land import VARIABLE_ATTRS, virtual_land
 
@@ -49,17 +37,6 @@ __all__ = [
     "parse_fluxnet_filename",
     "fluxnet_units",
     "FLUXNET_MISSING",
-    # ET products: synthetic with known errors, and recipes/readers for real ones
-    "ProductSpec",
-    "DEFAULT_PRODUCTS",
-    "idealised_truth",
-    "synthetic_products",
-    "product_errors",
-    "ProductRecipe",
-    "PRODUCT_RECIPES",
-    "apply_recipe",
-    "open_product",
-    "read_ecostress_calval",
-    "ECOSTRESS_MODELS",
-    "read_mod16a2_points",
 ]
+
+__all__ += products.__all__
