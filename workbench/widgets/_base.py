@@ -12,10 +12,33 @@ from IPython.display import display
 
 from ..viz import plot_series
 
-__all__ = ["SeriesExplorer"]
+__all__ = ["SeriesExplorer", "PlotExplorer"]
 
 
-class SeriesExplorer:
+class PlotExplorer:
+    """Base of the explorers: controls above an output that shows ``self.plot()``, redrawn on every change.
+
+    Subclasses build their controls, call :meth:`_watch` with them, and define
+    ``plot()`` (a HoloViews object from :mod:`workbench.viz`) and
+    ``_controls()`` (the widget box shown above the plot).
+    """
+
+    def _watch(self, *controls) -> None:
+        self.output = widgets.Output()
+        for control in controls:
+            control.observe(self._update, names="value")
+
+    def _update(self, _change=None):
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self.plot())
+
+    def _ipython_display_(self):
+        self._update()
+        display(widgets.VBox([self._controls(), self.output]))
+
+
+class SeriesExplorer(PlotExplorer):
     """Explore tower (or any ``site x time``) series: a site dropdown, a variable dropdown and a month range slider.
 
     Parameters
@@ -50,9 +73,7 @@ class SeriesExplorer:
         self.period = widgets.SelectionRangeSlider(
             options=months, index=(0, len(months) - 1), description="Months", continuous_update=False, layout=widgets.Layout(width="500px")
         )
-        self.output = widgets.Output()
-        for control in (self.site, self.variable, self.period):
-            control.observe(self._update, names="value")
+        self._watch(self.site, self.variable, self.period)
 
     def settings(self) -> dict:
         """The current choice as keyword arguments, to reproduce the plot in a plain cell."""
@@ -65,11 +86,5 @@ class SeriesExplorer:
         series = self.towers[s["variable"]].sel(site=s["site"]).sel(time=slice(s["start"], s["end"]))
         return plot_series(series, title=f"{s['variable']} at {s['site']}")
 
-    def _update(self, _change=None):
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self.plot())
-
-    def _ipython_display_(self):
-        self._update()
-        display(widgets.VBox([widgets.HBox([self.site, self.variable]), self.period, self.output]))
+    def _controls(self):
+        return widgets.VBox([widgets.HBox([self.site, self.variable]), self.period])

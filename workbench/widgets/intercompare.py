@@ -10,18 +10,18 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 import xarray as xr
-from IPython.display import display
 
 from ..intercompare import area_mean, available_metrics, compute_metrics
 from ..viz import plot_map
 from ..viz.intercompare import plot_skill_bars
+from ._base import PlotExplorer
 
 __all__ = ["IntercomparisonExplorer"]
 
 _SEASONS = ("all", "DJF", "MAM", "JJA", "SON")
 
 
-class IntercomparisonExplorer:
+class IntercomparisonExplorer(PlotExplorer):
     """Explore products against a reference by product, region, season and metric.
 
     Parameters
@@ -57,9 +57,7 @@ class IntercomparisonExplorer:
         self.region = widgets.Dropdown(options=list(self.regions), value="all", description="Region")
         self.season = widgets.Dropdown(options=list(_SEASONS), value="all", description="Season")
         self.metric = widgets.Dropdown(options=[m for m in available_metrics() if m != "n"], value=metric, description="Metric")
-        self.output = widgets.Output()
-        for control in (self.product, self.region, self.season, self.metric):
-            control.observe(self._update, names="value")
+        self._watch(self.product, self.region, self.season, self.metric)
 
     def settings(self) -> dict:
         """The current choice as keyword arguments, to reproduce the result in a plain cell."""
@@ -92,11 +90,5 @@ class IntercomparisonExplorer:
         title = f"{self.metric.value} of {first} ({self.season.value}, {self.region.value})"
         return plot_map(shown.assign_attrs(long_name=title), reduce=None) + plot_skill_bars(self.table(), self.metric.value)
 
-    def _update(self, _change=None):
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self.plot())
-
-    def _ipython_display_(self):
-        self._update()
-        display(widgets.VBox([widgets.HBox([self.product, widgets.VBox([self.region, self.season, self.metric])]), self.output]))
+    def _controls(self):
+        return widgets.HBox([self.product, widgets.VBox([self.region, self.season, self.metric])])
