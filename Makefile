@@ -8,7 +8,7 @@ KERNEL := land-ai-workbench
 STAMP := $(VENV)/.installed
 PORT ?= 8888
 
-.PHONY: lab test test-fast venv browser-deps screenshots benchmarks clean
+.PHONY: lab test venv browser-deps screenshots benchmarks clean
 
 venv: $(STAMP)
 
