@@ -251,7 +251,8 @@ def break_even(X: xr.Dataset, *, iterations=(5, 10, 25, 50), networks=((64, 64),
         iteration count (columns ``physics_<k>_s``) and ``break_even_iter``,
         the number of solver iterations at which physics and network cost the
         same (linear fit of physics time against iterations; below it the
-        physics is cheaper).
+        physics is cheaper). 0 means the network is cheaper than the
+        physics at any iteration count (its fixed cost alone is higher).
     """
     xm = _inputs_matrix(X, batch, seed)
     t_phys = {}
@@ -267,6 +268,6 @@ def break_even(X: xr.Dataset, *, iterations=(5, 10, 25, 50), networks=((64, 64),
         t_net = time_call(_surrogate_fn(net, xm, device, half), repeats=repeats, device=device)
         row = {"network": "x".join(map(str, hidden)), "batch": batch, "device": device, "network_s": t_net}
         row.update({f"physics_{k}_s": v for k, v in t_phys.items()})
-        row["break_even_iter"] = float((t_net - intercept) / slope) if slope > 0 else float("nan")
+        row["break_even_iter"] = max(0.0, float((t_net - intercept) / slope)) if slope > 0 else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
