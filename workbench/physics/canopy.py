@@ -56,7 +56,7 @@ import numpy as np
 import xarray as xr
 
 from ..units import require_units
-from .psychrometrics import saturation_vapour_pressure
+from .psychrometrics import latent_heat_vaporisation, saturation_vapour_pressure, slope_saturation_vapour_pressure
 
 __all__ = [
     "CANOPY_INPUTS",
@@ -143,15 +143,6 @@ def _namespace(*arrays):
     )
 
 
-def _es(t, xp):
-    """Saturation vapour pressure [kPa] at ``t`` [degC] (FAO-56 eq. 11) on any array namespace.
-
-    :func:`workbench.physics.saturation_vapour_pressure` is the NumPy/xarray
-    version; this one also keeps torch tensors (and their gradients) on device.
-    """
-    return 0.6108 * xp.exp(17.27 * t / (t + 237.3))
-
-
 def _arrhenius(tk, ha, xp):
     return xp.exp(ha * (tk - _T25) / (_T25 * _R * tk))
 
@@ -203,7 +194,7 @@ def absorbed_radiation(rs, tmean, vpd, lai):
     """
     xp = _namespace(rs, tmean, vpd, lai)
     tk = tmean + _TK
-    ea = xp.clip(_es(tmean, xp) - vpd, 1e-3, None)
+    ea = xp.clip(saturation_vapour_pressure.kernel(tmean) - vpd, 1e-3, None)
     eps_sky = 1.24 * (10.0 * ea / tk) ** (1.0 / 7.0)
     lw_in = (eps_sky + 1.0) * _SIGMA * tk**4
     sw = (1.0 - _ALBEDO_LEAF) * _cover(lai, _K_SW, xp) * rs
@@ -242,7 +233,7 @@ def _fluxes_at(tl, f, xp):
     i2 = _PHI_PSII * f.apar_leaf
     s = i2 + jmax
     j = (s - xp.sqrt(xp.clip(s * s - 4.0 * _THETA_J * i2 * jmax, 0.0, None))) / (2.0 * _THETA_J)
-    es_leaf = _es(tl, xp)
+    es_leaf = saturation_vapour_pressure.kernel(tl)
     d_leaf = xp.clip(es_leaf - f.ea, _D_MIN, None)
     ci = f.co2 * f.g1 / (f.g1 + xp.sqrt(d_leaf))  # Medlyn optimal ci/ca
     wc = vcmax * (ci - gstar) / (ci + kc * (1.0 + _O2 / ko))
@@ -250,13 +241,13 @@ def _fluxes_at(tl, f, xp):
     an_leaf = xp.minimum(wc, wj) - rd
     gs_leaf = f.beta * f.g0 + 1.6 * (1.0 + f.g1 / xp.sqrt(d_leaf)) * xp.clip(an_leaf, 0.0, None) / f.co2
     gv = gs_leaf * f.gva / (gs_leaf + f.gva)
-    lam = (2.501e6 - 2361.0 * tl) * 0.018015  # [J mol-1]
+    lam = latent_heat_vaporisation.kernel(tl) * 1e6 * 0.018015  # [J mol-1]
     le = f.lai * lam * gv * (es_leaf - f.ea) / f.pressure
     h = f.lai * 2.0 * _CP_MOL * f.gha * (tl - f.tmean)
     emit = 2.0 * _EPS_LEAF * f.fc_lw * _SIGMA * tk**4
     residual = f.rabs - emit - h - le
     # Derivative of the residual with gs held fixed (Penman-style linearisation).
-    slope = 4098.0 * es_leaf / (tl + 237.3) ** 2
+    slope = slope_saturation_vapour_pressure.kernel(tl)
     dres = -(8.0 * _EPS_LEAF * f.fc_lw * _SIGMA * tk**3 + 2.0 * _CP_MOL * f.gha * f.lai
              + f.lai * lam * gv * slope / f.pressure)
     return SimpleNamespace(an=an_leaf * f.lai, gs=gs_leaf * f.lai, le=le, h=h,
@@ -275,7 +266,7 @@ def _prepare(rs, tmean, vpd, co2, wind, pressure, lai, vcmax25, water_stress, g1
         apar_leaf=apar / lai_safe,
         lai=lai,
         tmean=tmean,
-        ea=xp.clip(_es(tmean, xp) - vpd, 1e-3, None),
+        ea=xp.clip(saturation_vapour_pressure.kernel(tmean) - vpd, 1e-3, None),
         co2=co2,
         pressure=pressure,
         vcmax25=beta * vcmax25,

@@ -33,6 +33,11 @@ _T = {"t": "degC"}
 _CHECK_T = {"t": check_celsius}
 
 
+def _exp(x):
+    # Torch tensors keep their own exp (device, gradients): the canopy solver runs these kernels on torch.
+    return x.exp() if hasattr(x, "exp") and not isinstance(x, np.ndarray) else np.exp(x)
+
+
 @formula(name="es", long_name="saturation vapour pressure", units="kPa", inputs=_T, checks=_CHECK_T)
 def saturation_vapour_pressure(t):
     r"""Saturation vapour pressure over water at air temperature (FAO-56 Eq. 11).
@@ -62,7 +67,7 @@ def saturation_vapour_pressure(t):
     >>> print(f"{saturation_vapour_pressure(21.5):.3f}")  # FAO-56 Example 18
     2.564
     """
-    return 0.6108 * np.exp(17.27 * t / (t + 237.3))
+    return 0.6108 * _exp(17.27 * t / (t + 237.3))
 
 
 @formula(
