@@ -66,13 +66,6 @@ def test_skill_table_counts_the_pairs_it_used():
     assert table.loc["gappy", "n"] == 3 and table.loc["gappy", "bias"] == pytest.approx(7 / 3, abs=0.01)
 
 
-def test_example_site_falls_back_to_a_virtual_tower_with_a_warning(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_REAL_DATA", str(tmp_path))
-    with pytest.warns(UserWarning, match="using a virtual tower instead of the real site DE-Hai"):
-        site = wb.data.example_site("DE-Hai", start="2010-06-01", end="2010-06-30")
-    assert site.attrs["source"].startswith("virtual tower") and site.sizes["time"] == 30
-
-
 def test_example_site_reads_the_real_file_when_present():
     folder = wb.data.real_data_dir("fluxnet2015_subset_dd")
     if folder is None:
