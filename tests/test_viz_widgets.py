@@ -76,3 +76,13 @@ def test_example_site_reads_the_real_file_when_present():
     july = raw[(raw.TIMESTAMP >= 20080701) & (raw.TIMESTAMP <= 20080731)]
     np.testing.assert_allclose(site.le.values, july.LE_F_MDS.values)
     assert site.lat.item() == pytest.approx(51.0792)
+
+
+def test_land_cover_map_legend_names_the_classes():
+    import holoviews as hv
+
+    land = wb.data.virtual_land(lat=(40, 50), lon=(0, 10), resolution=2.0, start="2020-01-01", end="2020-01-02")
+    plot = hv.render(wb.viz.plot_map(land.land_cover, reduce=None))
+    colorbar = plot.right[0]
+    assert colorbar.ticker.ticks == [1, 2, 3, 4, 5, 6]
+    assert colorbar.major_label_overrides == dict(zip(range(1, 7), wb.data.LAND_COVER.index))

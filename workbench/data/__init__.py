@@ -19,6 +19,7 @@ from . import products
 from .products import *  # noqa: F401,F403  (synthetic ET products and real-product readers)
 from .towers import virtual_towers
 from .virtual_land import VARIABLE_ATTRS, virtual_land
+from .vocabulary import variable_table
 
 __all__ = [
     "LAND_COVER",
@@ -26,6 +27,7 @@ __all__ = [
     "virtual_land",
     "virtual_towers",
     "VARIABLE_ATTRS",
+    "variable_table",
     "open_gridded",
     "check_cf_grid",
     "real_data_dir",
