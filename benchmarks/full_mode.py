@@ -10,7 +10,7 @@ different days or machines can be reported together. A rendered copy of each
 executed notebook goes to ``docs/notebooks/<notebook>.html`` (plots load BokehJS
 from its public CDN there: the copy is for reading online before running).
 
-    usage: python benchmarks/full_mode.py [NOTEBOOK ...] [--limit S] [--no-html]
+    usage: python benchmarks/full_mode.py [NOTEBOOK ...] [--limit S] [--no-html] [--report-only]
 
 Ends with ``RESULT notebooks=<n> failed=<n> total_wall_s=<s> max_wall_s=<s>``.
 """
@@ -162,7 +162,11 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/*.ipynb")
     parser.add_argument("--limit", type=float, default=LIMIT_S, help="seconds allowed per notebook (default 1200)")
     parser.add_argument("--no-html", action="store_true", help="skip the rendered copies in docs/notebooks/")
+    parser.add_argument("--report-only", action="store_true", help="only rebuild docs/full_mode.md from docs/full_mode/*.json")
     args = parser.parse_args(argv)
+    if args.report_only:
+        print(f"report: {write_report().relative_to(ROOT)}")
+        return 0
     notebooks = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     records = []
     for path in notebooks:
