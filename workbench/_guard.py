@@ -43,6 +43,8 @@ def _all_missing(values) -> bool:
 def _holoviews_reason(obj) -> str | None:
     import holoviews as hv
 
+    if isinstance(obj, hv.DynamicMap) or obj.traverse(lambda x: x, [hv.DynamicMap]):
+        return None  # a live plot (a stream that fills as training runs) starts empty on purpose
     data_elements = (hv.element.Chart, hv.element.Raster, hv.element.Image, hv.element.QuadMesh, hv.element.Points,
                      hv.element.Bars, hv.element.HeatMap, hv.element.Table)
     for element in obj.traverse(lambda x: x, [hv.Element]):
