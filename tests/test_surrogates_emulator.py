@@ -71,3 +71,58 @@ def test_emulator_learns_annual_et_and_calibrates(land):
 
     assert rmse(calibrated) < 0.5 * rmse(default)
     assert fit["n_evaluations"] >= 512
+
+
+def test_monthly_et_carries_the_monthly_unit(land):
+    sim = S.simulate_year(land.isel(lat=[0], lon=[0]))
+    assert sim["et_monthly"].attrs["units"] == "mm month-1"
+    manual = sim["et"].groupby("time.month").sum()  # the same numbers, the wrong (daily) unit kept
+    assert manual.attrs["units"] == "mm d-1"
+    np.testing.assert_allclose(S.monthly_et(sim["et"]).values, manual.values, rtol=1e-12)
+    with pytest.raises(ValueError, match="monthly obs_et must be in 'mm month-1'"):
+        S.calibrate(None, land, manual.rename(lat="site").isel(lon=0))
+
+
+def test_tower_closure_correction_recovers_the_true_monthly_et(land):
+    """Known truth: towers measure ~15 % low; the monthly Bowen-ratio correction removes most of that bias."""
+    towers = virtual_towers(land, n_sites=4, seed=0)
+    truth = S.monthly_et(towers["et_true"])
+    measured = S.tower_monthly_et(towers, closure=False)
+    corrected = S.tower_monthly_et(towers)
+    assert corrected.attrs["units"] == "mm month-1" and corrected.attrs["closure_corrected"] == 1
+    np.testing.assert_allclose(measured.values, S.monthly_et(towers["et"]).values, rtol=1e-6)
+    bias = {k: float((v - truth).sum("month").mean()) / float(truth.sum("month").mean())
+            for k, v in (("measured", measured), ("corrected", corrected))}
+    assert bias["measured"] < -0.08 and abs(bias["corrected"]) < 0.03, bias
+    with pytest.raises(ValueError, match=r"towers lack \['rn'\]"):
+        S.tower_monthly_et(towers.drop_vars("rn"))
+
+
+class _AnalyticEmulator:
+    """Monthly ET = 10 g1 + (vcmax25 - 70)^2 / 100 + (whc - 170)^2 / 1000 [mm month-1]: a known optimum."""
+
+    feature_names_ = list(S.EMULATOR_PARAMETERS) + list(S.CLIMATE_FEATURES)
+    target_names_ = ["et_annual"] + [f"et_m{m:02d}" for m in range(1, 13)]
+
+    def predict_array(self, xm):
+        g1, vc, whc = xm[:, 0], xm[:, 1], xm[:, 2]
+        month = 10 * g1 + (vc - 70) ** 2 / 100 + (whc - 170) ** 2 / 1000
+        return np.column_stack([12 * month] + [month] * 12)
+
+
+def _monthly_obs(towers, value):
+    return xr.full_like(S.tower_monthly_et(towers, closure=False), value).assign_attrs(units="mm month-1")
+
+
+def test_calibrate_flags_a_parameter_left_at_its_bound(land):
+    towers = virtual_towers(land, n_sites=2, seed=0)
+    lo = S.EMULATOR_PARAMETERS["g1"][0]
+    inside = S.calibrate(_AnalyticEmulator(), towers, _monthly_obs(towers, 10 * (lo + 1.0)), n_candidates=256)
+    assert inside["at_bound"] == {}
+    np.testing.assert_allclose([inside["params"][k] for k in ("g1", "vcmax25", "whc")], [lo + 1.0, 70, 170],
+                               rtol=0.02)
+    with pytest.warns(UserWarning, match=r"g1 = .* at its lower bound") as record:
+        low = S.calibrate(_AnalyticEmulator(), towers, _monthly_obs(towers, 10 * (lo - 0.5)), n_candidates=256)
+    assert record[0].filename == __file__
+    assert low["at_bound"] == {"g1": "lower"} and low["params"]["g1"] == pytest.approx(lo)
+    assert low["bounds"]["g1"] == S.EMULATOR_PARAMETERS["g1"][:2]
