@@ -99,30 +99,48 @@ def test_tower_closure_correction_recovers_the_true_monthly_et(land):
 
 
 class _AnalyticEmulator:
-    """Monthly ET = 10 g1 + (vcmax25 - 70)^2 / 100 + (whc - 170)^2 / 1000 [mm month-1]: a known optimum."""
+    """ET of months 1-4 = 10 g1, of months 5-8 = vcmax25 / 5, of months 9-12 = whc / 10 [mm month-1]: separable."""
 
     feature_names_ = list(S.EMULATOR_PARAMETERS) + list(S.CLIMATE_FEATURES)
     target_names_ = ["et_annual"] + [f"et_m{m:02d}" for m in range(1, 13)]
 
+    @staticmethod
+    def months(g1, vcmax25, whc):
+        g1, vcmax25, whc = np.broadcast_arrays(g1, vcmax25, whc)
+        return np.column_stack([10 * g1] * 4 + [vcmax25 / 5] * 4 + [whc / 10] * 4)
+
     def predict_array(self, xm):
-        g1, vc, whc = xm[:, 0], xm[:, 1], xm[:, 2]
-        month = 10 * g1 + (vc - 70) ** 2 / 100 + (whc - 170) ** 2 / 1000
-        return np.column_stack([12 * month] + [month] * 12)
+        col = {n: xm[:, i] for i, n in enumerate(self.feature_names_)}
+        month = self.months(col["g1"], col["vcmax25"], col["whc"])
+        return np.column_stack([month.sum(1), month])
 
 
-def _monthly_obs(towers, value):
-    return xr.full_like(S.tower_monthly_et(towers, closure=False), value).assign_attrs(units="mm month-1")
+def _monthly_obs(towers, g1, vcmax25=70.0, whc=170.0):
+    template = S.tower_monthly_et(towers, closure=False)
+    values = np.broadcast_to(_AnalyticEmulator.months(g1, vcmax25, whc), template.shape)
+    return template.copy(data=values).assign_attrs(units="mm month-1")
 
 
 def test_calibrate_flags_a_parameter_left_at_its_bound(land):
     towers = virtual_towers(land, n_sites=2, seed=0)
     lo = S.EMULATOR_PARAMETERS["g1"][0]
-    inside = S.calibrate(_AnalyticEmulator(), towers, _monthly_obs(towers, 10 * (lo + 1.0)), n_candidates=256)
+    inside = S.calibrate(_AnalyticEmulator(), towers, _monthly_obs(towers, lo + 1.0), n_candidates=256)
     assert inside["at_bound"] == {}
     np.testing.assert_allclose([inside["params"][k] for k in ("g1", "vcmax25", "whc")], [lo + 1.0, 70, 170],
                                rtol=0.02)
     with pytest.warns(UserWarning, match=r"g1 = .* at its lower bound") as record:
-        low = S.calibrate(_AnalyticEmulator(), towers, _monthly_obs(towers, 10 * (lo - 0.5)), n_candidates=256)
+        low = S.calibrate(_AnalyticEmulator(), towers, _monthly_obs(towers, lo - 0.5), n_candidates=256)
     assert record[0].filename == __file__
     assert low["at_bound"] == {"g1": "lower"} and low["params"]["g1"] == pytest.approx(lo)
     assert low["bounds"]["g1"] == S.EMULATOR_PARAMETERS["g1"][:2]
+
+
+def test_calibration_profile_refits_the_others_at_each_value(land):
+    """Analytic emulator: with g1 held, the best misfit is |10 (g1 - 4)| / sqrt(3) (the others at their optimum)."""
+    towers = virtual_towers(land, n_sites=2, seed=0)
+    profile = S.calibration_profile(_AnalyticEmulator(), towers, _monthly_obs(towers, 4.0), "g1", [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(profile.values, np.array([20.0, 0.0, 20.0]) / np.sqrt(3.0), atol=0.05)
+    np.testing.assert_allclose(profile["vcmax25"].values, 70.0, rtol=0.02)
+    assert profile.attrs["units"] == "mm month-1" and profile["g1"].attrs["units"] == "kPa0.5"
+    with pytest.raises(ValueError, match="unknown parameter 'lai'"):
+        S.calibration_profile(_AnalyticEmulator(), towers, _monthly_obs(towers, 4.0), "lai", [1.0])

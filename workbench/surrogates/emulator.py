@@ -34,7 +34,8 @@ from ..units import convert
 from ._warn import warn as _warn
 
 __all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "cell_climate", "emulator_dataset",
-           "emulator_features", "emulator_targets", "calibrate", "stack_cells", "monthly_et", "tower_monthly_et"]
+           "emulator_features", "emulator_targets", "calibrate", "stack_cells", "monthly_et", "tower_monthly_et",
+           "calibration_profile"]
 
 #: Model parameters the emulator takes: name -> (lo, hi, units, long_name).
 EMULATOR_PARAMETERS = {
@@ -243,7 +244,7 @@ def tower_monthly_et(towers: xr.Dataset, *, closure: bool = True) -> xr.DataArra
     if closure:
         monthly = closure_correct(monthly)
     totals = monthly["et"] * monthly["time"].dt.days_in_month
-    out = totals.groupby("time.month").mean("time")
+    out = totals.groupby("time.month").mean("time").transpose(..., "month")
     long_name = "monthly tower evapotranspiration" + (" (closure-corrected)" if closure else " (measured)")
     return out.assign_attrs(units="mm month-1", long_name=long_name, closure_corrected=int(closure))
 
@@ -331,7 +332,7 @@ def emulator_dataset(land: xr.Dataset, n: int, *, seed: int = 0, ranges: dict | 
 
 
 def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidates: int = 4096,
-              seed: int = 0, fixed: dict | None = None, bound_tol: float = 0.01) -> dict:
+              seed: int = 0, fixed: dict | None = None, bound_tol: float = 0.01, warn: bool = True) -> dict:
     """Fit shared parameters to observed monthly ET with the emulator; flag parameters left at a bound.
 
     A Sobol search over :data:`EMULATOR_PARAMETERS` (``n_candidates`` sets, each
@@ -354,6 +355,8 @@ def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidat
         reported in ``at_bound`` and warned about: the data pull it beyond
         the range, so the value is not an estimate (look for a bias in the
         data, a range too narrow or a structural error of the model).
+    warn : bool, default True
+        Warn when a parameter ends at a bound (``at_bound`` is filled either way).
 
     Returns
     -------
@@ -413,7 +416,7 @@ def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidat
     tol = bound_tol * (hi - lo)
     at_bound = {k: ("lower" if v <= a + t else "upper") for k, v, a, b, t in zip(free, theta, lo, hi, tol)
                 if v <= a + t or v >= b - t}
-    if at_bound:
+    if at_bound and warn:
         parts = [f"{k} = {params[k]:.4g} {EMULATOR_PARAMETERS[k][2]} at its {side} bound "
                  f"({EMULATOR_PARAMETERS[k][0 if side == 'lower' else 1]:g})" for k, side in at_bound.items()]
         _warn("calibrate: " + "; ".join(parts) + ". The data pull these parameters beyond their ranges, so the "
@@ -422,3 +425,45 @@ def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidat
     return {"params": params, "at_bound": at_bound, "bounds": {k: (float(a), float(b)) for k, a, b in zip(free, lo, hi)},
             "rmse_monthly": float(misfit(theta[None])[0]), "n_evaluations": evaluations,
             "wall_s": time.perf_counter() - t0}
+
+
+def calibration_profile(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, name: str, values, *,
+                        n_candidates: int = 256, seed: int = 0) -> xr.DataArray:
+    """Profile of the calibration misfit over one parameter: the others re-fitted at each value.
+
+    A flat profile means the data do not pin the parameter down (another
+    parameter compensates: equifinality); a minimum at or beyond a range end
+    means the data pull it out of its range.
+
+    Parameters
+    ----------
+    emulator, forcing, obs_et
+        As for :func:`calibrate`.
+    name : str
+        One of :data:`EMULATOR_PARAMETERS`.
+    values : array-like
+        Values at which ``name`` is held fixed [its units].
+
+    Returns
+    -------
+    xarray.DataArray
+        Emulator misfit ``rmse_monthly`` [mm month-1] on dim ``name``; the
+        re-fitted other parameters as coordinates.
+    """
+    if name not in EMULATOR_PARAMETERS:
+        raise ValueError(f"unknown parameter {name!r}; the emulator's parameters are {list(EMULATOR_PARAMETERS)}")
+    values = np.asarray(values, dtype=float)
+    fits = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the others may end at a bound for some fixed values; see the coords
+        for v in values:
+            fits.append(calibrate(emulator, forcing, obs_et, n_candidates=n_candidates, seed=seed,
+                                  fixed={name: float(v)}))
+    lo, hi, units, long_name = EMULATOR_PARAMETERS[name]
+    coords = {name: (name, values, {"units": units, "long_name": long_name})}
+    for other in EMULATOR_PARAMETERS:
+        if other != name:
+            coords[other] = (name, [f["params"][other] for f in fits], {"units": EMULATOR_PARAMETERS[other][2],
+                                                                         "long_name": f"re-fitted {other}"})
+    return xr.DataArray([f["rmse_monthly"] for f in fits], dims=name, coords=coords, name="rmse_monthly",
+                        attrs={"units": "mm month-1", "long_name": f"calibration misfit with {name} held fixed"})
