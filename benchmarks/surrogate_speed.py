@@ -9,7 +9,10 @@ with ``torch.compile`` on a GPU) and prints measured figures side by side:
 3. process accuracy: R2 of LE and An on held-out Sobol samples, energy-balance residual;
 4. simulation emulator: a year of daily canopy + bucket runs for N parameter sets vs
    one emulator call on the same N, and its R2 for annual ET;
-5. the training time of each network.
+5. the training time of each network;
+6. fast mode's pretrained networks (shipped in ``workbench/surrogates/pretrained``): R2 of LE on the
+   notebook's fast-mode test set, and the calibration of fast mode against closure-corrected tower ET
+   (monthly RMSE of the re-simulated default and calibrated runs), with the parameters left at a bound.
 
 Run: ``.venv/bin/python benchmarks/surrogate_speed.py`` (WORKBENCH_FAST=1 shrinks it to a smoke run).
 Ends with one line ``RESULT key=value ...``.
@@ -26,7 +29,8 @@ import torch
 
 import workbench as wb
 import workbench.surrogates as S
-from workbench.data import virtual_land
+from workbench.data import virtual_land, virtual_towers
+from workbench.surrogates.pretrained import load_pretrained
 
 TARGETS = ["an", "gs", "tleaf", "le", "h"]
 
@@ -98,13 +102,31 @@ def main():
     print("(climate summaries per cell are computed once and reused; the simulation cost grows with days x solver "
           "iterations, the emulator's does not.)")
 
+    # -- 3. fast mode with the shipped pretrained networks ----------------------------------------
+    Xf = S.sobol_samples(512, seed=1)
+    yf = S.simulate_process(Xf)[TARGETS]
+    pre_r2 = {n: float(S.evaluate(load_pretrained(n), Xf, yf, ood=False).metrics.loc["le", "r2"])
+              for n in ("process_unconstrained", "process_soft", "process_hard")}
+    fland = virtual_land(lat=(44.0, 48.0), lon=(4.0, 8.0))
+    ftowers = virtual_towers(fland, n_sites=3, seed=0)
+    fobs = S.tower_monthly_et(ftowers)
+    ffit = S.calibrate(load_pretrained("emulator"), ftowers, fobs, n_candidates=256, warn=False)
+    frmse = {k: float(np.sqrt(((S.simulate_year(ftowers, **p)["et_monthly"] - fobs) ** 2).mean()))
+             for k, p in (("default", {}), ("calibrated", ffit["params"]))}
+    print("\n== fast mode, pretrained networks: R2 of LE on 512 Sobol samples (seed 1): "
+          + ", ".join(f"{k} {v:.4f}" for k, v in pre_r2.items()))
+    print(f"fast-mode calibration (3 towers, closure-corrected monthly ET): RMSE default {frmse['default']:.2f}, "
+          f"calibrated {frmse['calibrated']:.2f} mm month-1; params "
+          + ", ".join(f"{k}={v:.3g}" for k, v in ffit["params"].items()) + f"; at a bound: {ffit['at_bound'] or 'none'}")
+
     r2_le = float(ev.metrics.loc["le", "r2"])
     print(f"\nprocess: R2 LE {r2_le:.4f}, R2 An {ev.metrics.loc['an', 'r2']:.4f}; CPU speed-up at 1e5 "
           f"{speedup_1e5:.2f}x (below 1 means the physics is faster)")
     print(f"RESULT process_speedup_cpu={speedup_1e5:.3f} process_r2_le={r2_le:.4f} "
           f"ebal_median_wm2={ev.violations['energy_median_wm2']:.4g} emulator_speedup={sim_s / emu_s:.0f} "
           f"emulator_r2_annual={eev.metrics.loc['et_annual', 'r2']:.4f} train_s={process.train_seconds_:.1f} "
-          f"emulator_train_s={emulator.train_seconds_:.1f}")
+          f"emulator_train_s={emulator.train_seconds_:.1f} fast_pretrained_r2_le={pre_r2['process_unconstrained']:.4f} "
+          f"fast_calib_rmse_default={frmse['default']:.2f} fast_calib_rmse_calibrated={frmse['calibrated']:.2f}")
 
 
 if __name__ == "__main__":

@@ -218,3 +218,57 @@ def test_throughput_and_break_even_tables_are_consistent(data, fitted):
     slope, intercept = np.polyfit([2, 4, 8], be.iloc[0][["physics_2_s", "physics_4_s", "physics_8_s"]].astype(float), 1)
     expected = max(0.0, (be.loc[0, "network_s"] - intercept) / slope) if slope > 0 else float("nan")
     assert be.loc[0, "break_even_iter"] == pytest.approx(expected, nan_ok=True)
+
+
+@pytest.mark.parametrize("content, kind", [
+    (b"", "an empty file"),
+    (b'{"format": "land-ai-workbench/surrogate-v1", "n_in": 9}', "JSON sidecar"),
+    (b"rs,tmean\n1,2\n", "a text file"),
+    (bytes(range(256)), "a binary file"),
+])
+def test_load_says_what_a_non_checkpoint_file_is(tmp_path, content, kind):
+    path = tmp_path / "model.pt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as err:
+        S.SurrogateRegressor.load(path)
+    message = str(err.value)
+    assert str(path) in message and kind in message
+    assert "expected a checkpoint written by SurrogateRegressor.save or fit" in message
+
+
+def test_load_refuses_torch_files_of_another_kind(tmp_path):
+    torch.save(torch.zeros(3), tmp_path / "tensor.pt")
+    with pytest.raises(ValueError, match="a torch file holding a Tensor; expected a checkpoint"):
+        S.SurrogateRegressor.load(tmp_path / "tensor.pt")
+    torch.save({"state_dict": {}}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match=r"a dict with format None and keys \['state_dict'\]"):
+        S.SurrogateRegressor.load(tmp_path / "other.pt")
+    with pytest.raises(FileNotFoundError, match="no surrogate checkpoint"):
+        S.SurrogateRegressor.load(tmp_path / "missing.pt")
+
+
+def test_library_warnings_point_at_the_callers_line(data, fitted):
+    """Out-of-range warnings name this file, also when raised two calls deep inside the package (evaluate)."""
+    _, _, Xt, yt = data
+    probe = Xt.isel(sample=slice(0, 10)).copy(deep=True)
+    probe["tmean"].values[:3] = 45.0
+    with pytest.warns(UserWarning, match="outside") as record:
+        fitted.predict(probe)
+    assert record[0].filename == __file__
+    with pytest.warns(UserWarning, match="outside") as record:
+        S.evaluate(fitted, probe, yt.isel(sample=slice(0, 10)), ood=False)
+    assert [w.filename for w in record if "outside" in str(w.message)] == [__file__]
+
+
+def test_covering_ranges_keep_the_stated_box_and_what_was_seen():
+    X = S.sobol_samples(64, seed=0)
+    X["tmean"].values[0] = -12.0
+    ranges = S.covering_ranges(X)
+    assert ranges["tmean"] == (-12.0, 40.0) and ranges["rs"] == S.PROCESS_RANGES["rs"]
+    y = S.simulate_process(X)[["le"]]
+    model = S.SurrogateRegressor((8,), epochs=1, run_dir=False, progress=False).fit(X, y, ranges=ranges)
+    test = S.sobol_samples(256, seed=5)  # inside the stated box, beyond the 64 samples' min/max
+    assert (test["rs"].max() > X["rs"].max()) or (test["lai"].max() > X["lai"].max())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not model.predict(test)["out_of_range"].any()

@@ -61,3 +61,35 @@ def test_training_explorer_trains_what_it_shows(small):
     assert model.hidden == (16, 16, 16) and model.physics == {"energy": 0.1}
     assert len(model.history_) == 2 and all(r["physics"] > 0 for r in model.history_)
     assert list(explorer.evaluation.metrics.index) == ["tleaf", "le", "h"]
+
+
+def test_learning_curve_stream_takes_a_whole_history():
+    history = [{"epoch": i + 1, "train": 1.0 / (i + 1), "val": 2.0 / (i + 1), "physics": 0.0} for i in range(7)]
+    dmap, callback = sv.learning_curve_stream()
+    callback(history)
+    np.testing.assert_allclose(dmap.streams[0].data["val"].to_numpy(), [r["val"] for r in history])
+
+
+def test_monthly_et_plot_labels_monthly_totals_in_mm_per_month():
+    from workbench.data import virtual_land
+
+    land = virtual_land(lat=(44, 45), lon=(4, 5))
+    monthly = S.simulate_year(land)["et_monthly"].isel(lat=0, lon=0)
+    plot = sv.plot_monthly_et({"default": monthly})
+    curve = list(plot)[0]
+    assert curve.vdims[0].label == "monthly evapotranspiration [mm month-1]"
+    np.testing.assert_allclose(curve.dimension_values(1), monthly.values)
+
+
+def test_profile_plot_shows_the_misfit_and_the_compensating_parameter():
+    import xarray as xr
+
+    g1 = np.array([1.5, 3.0, 4.5])
+    profile = xr.DataArray([2.0, 3.0, 5.0], dims="g1", name="rmse_monthly",
+                           coords={"g1": ("g1", g1, {"units": "kPa0.5", "long_name": "Medlyn stomatal slope"}),
+                                   "vcmax25": ("g1", [90.0, 40.0, 20.0], {"units": "umol m-2 s-1"})},
+                           attrs={"units": "mm month-1", "long_name": "misfit"})
+    left, right = sv.plot_profile(profile)
+    np.testing.assert_allclose(list(left)[0].dimension_values(1), [2.0, 3.0, 5.0])
+    np.testing.assert_allclose(list(right)[0].dimension_values(1), [90.0, 40.0, 20.0])
+    assert list(left)[0].kdims[0].label == "Medlyn stomatal slope [kPa0.5]"

@@ -14,17 +14,18 @@ Importing this subpackage imports torch.
 """
 
 from .constraints import MONOTONE, NONNEGATIVE, available_constraints, energy_residual, violations
-from .emulator import (CLIMATE_FEATURES, EMULATOR_PARAMETERS, calibrate, cell_climate, emulator_dataset,
-                       emulator_features, emulator_targets, simulate_year, stack_cells)
+from .emulator import (CLIMATE_FEATURES, EMULATOR_PARAMETERS, calibrate, calibration_profile, cell_climate, emulator_dataset,
+                       emulator_features, emulator_targets, monthly_et, simulate_year, stack_cells,
+                       tower_monthly_et)
 from .evaluate import Evaluation, break_even, evaluate, ood_probe, regression_metrics, throughput, time_call
 from .model import MLP, SurrogateRegressor, default_run_dir, to_matrix
-from .sampling import PROCESS_RANGES, land_samples, simulate_process, sobol_samples
+from .sampling import PROCESS_RANGES, covering_ranges, land_samples, simulate_process, sobol_samples
 
 __all__ = [
     "MONOTONE", "NONNEGATIVE", "available_constraints", "energy_residual", "violations",
-    "CLIMATE_FEATURES", "EMULATOR_PARAMETERS", "calibrate", "cell_climate", "emulator_dataset",
-    "emulator_features", "emulator_targets", "simulate_year", "stack_cells",
+    "CLIMATE_FEATURES", "EMULATOR_PARAMETERS", "calibrate", "calibration_profile", "cell_climate", "emulator_dataset",
+    "emulator_features", "emulator_targets", "monthly_et", "simulate_year", "stack_cells", "tower_monthly_et",
     "Evaluation", "break_even", "evaluate", "ood_probe", "regression_metrics", "throughput", "time_call",
     "MLP", "SurrogateRegressor", "default_run_dir", "to_matrix",
-    "PROCESS_RANGES", "land_samples", "simulate_process", "sobol_samples",
+    "PROCESS_RANGES", "covering_ranges", "land_samples", "simulate_process", "sobol_samples",
 ]

@@ -31,9 +31,11 @@ from tqdm.auto import tqdm
 
 from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, canopy_fluxes
 from ..units import convert
+from ._warn import warn as _warn
 
 __all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "cell_climate", "emulator_dataset",
-           "emulator_features", "emulator_targets", "calibrate", "stack_cells"]
+           "emulator_features", "emulator_targets", "calibrate", "stack_cells", "monthly_et", "tower_monthly_et",
+           "calibration_profile"]
 
 #: Model parameters the emulator takes: name -> (lo, hi, units, long_name).
 EMULATOR_PARAMETERS = {
@@ -176,15 +178,75 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
         ds["out_of_range"] = (template.dims, flagged, {"long_name": "process surrogate inputs outside its "
                                                                     "training ranges"})
         if flagged.any():
-            warnings.warn(f"simulate_year: the process surrogate extrapolated at {int(flagged.sum())} of "
-                          f"{flagged.size} point-days (inputs outside its training ranges); see 'out_of_range'",
-                          UserWarning, stacklevel=2)
+            _warn(f"simulate_year: the process surrogate extrapolated at {int(flagged.sum())} of "
+                  f"{flagged.size} point-days (inputs outside its training ranges); see 'out_of_range'")
     ds["et_annual"] = ds["et"].sum("time").assign_attrs(units="mm", long_name="total evapotranspiration")
-    monthly = ds["et"].groupby("time.month").sum("time")
-    ds["et_monthly"] = monthly.assign_attrs(units="mm month-1", long_name="monthly evapotranspiration")
+    ds["et_monthly"] = monthly_et(ds["et"])
     ds.attrs["wall_s"] = time.perf_counter() - t0
     ds.attrs["process_model"] = "physics" if process_model is None else "surrogate"
     return ds
+
+
+def monthly_et(et: xr.DataArray) -> xr.DataArray:
+    """Monthly ET totals [mm month-1] from daily ET [mm d-1], per calendar month.
+
+    Each month's days are summed (a month with no valid day is NaN); with
+    several years, the totals of the same calendar month are averaged.
+    (A plain ``et.groupby("time.month").sum()`` gives the same numbers for
+    one year but keeps the daily unit ``mm d-1`` in its attributes.)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> time = pd.date_range("2020-01-01", "2020-03-31", freq="D")
+    >>> et = xr.DataArray(np.ones(time.size), dims="time", coords={"time": time}, attrs={"units": "mm d-1"})
+    >>> m = monthly_et(et)
+    >>> m.values.tolist(), m.attrs["units"]
+    ([31.0, 29.0, 31.0], 'mm month-1')
+    """
+    daily = convert(et, "mm d-1", name="et")
+    totals = daily.resample(time="MS").sum(min_count=1)
+    out = totals.groupby("time.month").mean("time")
+    return out.assign_attrs(units="mm month-1", long_name="monthly evapotranspiration")
+
+
+def tower_monthly_et(towers: xr.Dataset, *, closure: bool = True) -> xr.DataArray:
+    """Monthly tower ET [mm month-1], closure-corrected (Bowen-ratio preserving) by default.
+
+    The towers' ``le``, ``h``, ``rn``, ``g`` and ``et`` are averaged per
+    month first, then :func:`workbench.intercompare.closure_correct` scales
+    ``et`` by ``(rn - g) / (le + h)`` of that month (the FLUXNET2015
+    ``LE_CORR`` idea over a window, here one month). Per day the factor is
+    unstable: on winter days ``le + h`` is near zero and dominated by the
+    measurement noise.
+
+    Parameters
+    ----------
+    towers : xarray.Dataset
+        E.g. :func:`workbench.data.virtual_towers` (dims site, time).
+    closure : bool, default True
+        False returns the measured ET as it is.
+
+    Returns
+    -------
+    xarray.DataArray
+        (site, month) [mm month-1]; ``attrs["closure_corrected"]`` is 0 or 1.
+    """
+    from ..intercompare.towers import closure_correct
+
+    needed = ("et", "le", "h", "rn", "g") if closure else ("et",)
+    missing = [v for v in needed if v not in towers]
+    if missing:
+        raise ValueError(f"towers lack {missing}; tower_monthly_et(closure={closure}) needs {list(needed)}")
+    fluxes = xr.Dataset({v: convert(towers[v], "W m-2", name=v) for v in needed if v != "et"})
+    fluxes["et"] = convert(towers["et"], "mm d-1", name="et")
+    monthly = fluxes.resample(time="MS").mean()
+    if closure:
+        monthly = closure_correct(monthly)
+    totals = monthly["et"] * monthly["time"].dt.days_in_month
+    out = totals.groupby("time.month").mean("time").transpose(..., "month")
+    long_name = "monthly tower evapotranspiration" + (" (closure-corrected)" if closure else " (measured)")
+    return out.assign_attrs(units="mm month-1", long_name=long_name, closure_corrected=int(closure))
 
 
 def cell_climate(forcing: xr.Dataset) -> xr.Dataset:
@@ -270,8 +332,8 @@ def emulator_dataset(land: xr.Dataset, n: int, *, seed: int = 0, ranges: dict | 
 
 
 def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidates: int = 4096,
-              seed: int = 0, fixed: dict | None = None) -> dict:
-    """Fit shared parameters to observed monthly ET with the emulator.
+              seed: int = 0, fixed: dict | None = None, bound_tol: float = 0.01, warn: bool = True) -> dict:
+    """Fit shared parameters to observed monthly ET with the emulator; flag parameters left at a bound.
 
     A Sobol search over :data:`EMULATOR_PARAMETERS` (``n_candidates`` sets, each
     evaluated at every site in one batched emulator call), refined with
@@ -284,22 +346,36 @@ def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidat
     forcing : xarray.Dataset
         Daily forcing of the sites (dims time, site), e.g. virtual towers.
     obs_et : xarray.DataArray
-        Observed daily ET [mm d-1] on (time, site) or (site, time); NaN days are
-        excluded from the monthly sums' comparison only where the whole month is missing.
+        Observed ET, either daily [mm d-1] on (time, site) or monthly totals
+        [mm month-1] on (site, month), e.g. :func:`tower_monthly_et` (closure-corrected).
     fixed : dict, optional
         Parameters held at given values instead of fitted.
+    bound_tol : float, default 0.01
+        A fitted value within ``bound_tol`` of its range width from a bound is
+        reported in ``at_bound`` and warned about: the data pull it beyond
+        the range, so the value is not an estimate (look for a bias in the
+        data, a range too narrow or a structural error of the model).
+    warn : bool, default True
+        Warn when a parameter ends at a bound (``at_bound`` is filled either way).
 
     Returns
     -------
     dict
-        ``params`` (best values), ``rmse_monthly`` [mm month-1] predicted by the
-        emulator, ``n_evaluations`` and ``wall_s``.
+        ``params`` (best values), ``at_bound`` (``{name: "lower" | "upper"}``,
+        empty when every fitted parameter is inside), ``bounds``,
+        ``rmse_monthly`` [mm month-1] predicted by the emulator,
+        ``n_evaluations`` and ``wall_s``.
     """
     t0 = time.perf_counter()
-    obs = convert(obs_et, "mm d-1", name="obs_et")
-    obs_m = obs.resample(time="MS").sum(min_count=1).groupby("time.month").sum(min_count=1)
+    if "month" in obs_et.dims:
+        if obs_et.attrs.get("units") != "mm month-1":
+            raise ValueError(f"monthly obs_et must be in 'mm month-1' (totals), got units "
+                             f"{obs_et.attrs.get('units')!r}; pass daily ET [mm d-1] on time or tower_monthly_et()")
+        obs_m = obs_et
+    else:
+        obs_m = monthly_et(obs_et)
     site_dim = [d for d in obs_m.dims if d != "month"][0]
-    obs_m = obs_m.transpose(site_dim, "month").values
+    obs_m = obs_m.sel(month=list(range(1, 13))).transpose(site_dim, "month").values
     climate = cell_climate(forcing)
     n_sites = climate.sizes[site_dim]
     names = list(EMULATOR_PARAMETERS)
@@ -337,5 +413,57 @@ def calibrate(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, *, n_candidat
                                 method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 400})
     theta = np.clip(res.x, lo, hi)
     params = {**{k: float(v) for k, v in zip(free, theta)}, **{k: float(v) for k, v in fixed.items()}}
-    return {"params": params, "rmse_monthly": float(misfit(theta[None])[0]), "n_evaluations": evaluations,
+    tol = bound_tol * (hi - lo)
+    at_bound = {k: ("lower" if v <= a + t else "upper") for k, v, a, b, t in zip(free, theta, lo, hi, tol)
+                if v <= a + t or v >= b - t}
+    if at_bound and warn:
+        parts = [f"{k} = {params[k]:.4g} {EMULATOR_PARAMETERS[k][2]} at its {side} bound "
+                 f"({EMULATOR_PARAMETERS[k][0 if side == 'lower' else 1]:g})" for k, side in at_bound.items()]
+        _warn("calibrate: " + "; ".join(parts) + ". The data pull these parameters beyond their ranges, so the "
+              "values are not estimates: look for a bias in the observations (an unclosed energy balance?), "
+              "a range too narrow, or a structural error of the model (see the result's 'at_bound')")
+    return {"params": params, "at_bound": at_bound, "bounds": {k: (float(a), float(b)) for k, a, b in zip(free, lo, hi)},
+            "rmse_monthly": float(misfit(theta[None])[0]), "n_evaluations": evaluations,
             "wall_s": time.perf_counter() - t0}
+
+
+def calibration_profile(emulator, forcing: xr.Dataset, obs_et: xr.DataArray, name: str, values, *,
+                        n_candidates: int = 256, seed: int = 0) -> xr.DataArray:
+    """Profile of the calibration misfit over one parameter: the others re-fitted at each value.
+
+    A flat profile means the data do not pin the parameter down (another
+    parameter compensates: equifinality); a minimum at or beyond a range end
+    means the data pull it out of its range.
+
+    Parameters
+    ----------
+    emulator, forcing, obs_et
+        As for :func:`calibrate`.
+    name : str
+        One of :data:`EMULATOR_PARAMETERS`.
+    values : array-like
+        Values at which ``name`` is held fixed [its units].
+
+    Returns
+    -------
+    xarray.DataArray
+        Emulator misfit ``rmse_monthly`` [mm month-1] on dim ``name``; the
+        re-fitted other parameters as coordinates.
+    """
+    if name not in EMULATOR_PARAMETERS:
+        raise ValueError(f"unknown parameter {name!r}; the emulator's parameters are {list(EMULATOR_PARAMETERS)}")
+    values = np.asarray(values, dtype=float)
+    fits = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the others may end at a bound for some fixed values; see the coords
+        for v in values:
+            fits.append(calibrate(emulator, forcing, obs_et, n_candidates=n_candidates, seed=seed,
+                                  fixed={name: float(v)}))
+    lo, hi, units, long_name = EMULATOR_PARAMETERS[name]
+    coords = {name: (name, values, {"units": units, "long_name": long_name})}
+    for other in EMULATOR_PARAMETERS:
+        if other != name:
+            coords[other] = (name, [f["params"][other] for f in fits], {"units": EMULATOR_PARAMETERS[other][2],
+                                                                         "long_name": f"re-fitted {other}"})
+    return xr.DataArray([f["rmse_monthly"] for f in fits], dims=name, coords=coords, name="rmse_monthly",
+                        attrs={"units": "mm month-1", "long_name": f"calibration misfit with {name} held fixed"})

@@ -27,12 +27,37 @@ from tqdm.auto import tqdm
 
 from ..units import convert, units_of
 from . import constraints as _constraints
+from ._warn import warn as _warn
 
 __all__ = ["MLP", "SurrogateRegressor", "default_run_dir", "to_matrix"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU, "softplus": nn.Softplus}
 _CONFIG_KEYS = ("hidden", "activation", "lr", "epochs", "batch_size", "val_fraction", "patience",
                 "weight_decay", "physics", "closure", "device", "seed")
+
+
+_FORMAT = "land-ai-workbench/surrogate-v1"
+
+
+def _describe_file(path: Path) -> str:
+    """A few words on what a file looks like (for error messages)."""
+    size = path.stat().st_size
+    head = path.read_bytes()[:64] if size else b""
+    if not head:
+        return "an empty file"
+    if head.startswith(b"PK"):
+        return f"a zip archive of {size} bytes (a torch file of another kind?)"
+    text = head.lstrip()
+    if text[:1] in (b"{", b"["):
+        return f"a JSON/text file of {size} bytes" + (" (the JSON sidecar of a checkpoint?)" if b"format" in
+                                                       path.read_bytes()[:4096] else "")
+    try:
+        text = head.decode("utf-8")
+        if all(c.isprintable() or c in "\t\r\n" for c in text):
+            return f"a text file of {size} bytes starting {text[:24]!r}"
+    except UnicodeDecodeError:
+        pass
+    return f"a binary file of {size} bytes starting {head[:8]!r}"
 
 
 def default_run_dir(name: str | None = None) -> Path:
@@ -337,8 +362,8 @@ class SurrogateRegressor:
                     break
         except KeyboardInterrupt:
             self.interrupted_ = True
-            warnings.warn(f"training interrupted after {len(self.history_)} epochs; keeping the best model "
-                          f"(epoch {getattr(self, 'best_epoch_', 0)})", RuntimeWarning, stacklevel=3)
+            _warn(f"training interrupted after {len(self.history_)} epochs; keeping the best model "
+                  f"(epoch {getattr(self, 'best_epoch_', 0)})", RuntimeWarning)
         finally:
             bar.close()
         if best_state is not None:
@@ -404,7 +429,7 @@ class SurrogateRegressor:
             msg = ("inputs beyond the training ranges (the surrogate would extrapolate): " + "; ".join(parts))
             if on_out_of_range == "raise":
                 raise ValueError(msg)
-            warnings.warn(msg + "; see the 'out_of_range' mask", UserWarning, stacklevel=2)
+            _warn(msg + "; see the 'out_of_range' mask", UserWarning)
         ym = self.predict_array(xm)
         if on_out_of_range == "nan":
             ym[mask] = np.nan
@@ -439,7 +464,7 @@ class SurrogateRegressor:
     # -- checkpoints ---------------------------------------------------------------------------
     def _payload(self, state):
         return {
-            "format": "land-ai-workbench/surrogate-v1",
+            "format": _FORMAT,
             "state_dict": {k: v.detach().cpu() for k, v in state.items()},
             "config": self.get_params(),
             "n_in": len(self.feature_names_),
@@ -475,9 +500,21 @@ class SurrogateRegressor:
     @classmethod
     def load(cls, path, *, device="cpu") -> SurrogateRegressor:
         """Load a checkpoint written by :meth:`save` or during :meth:`fit` (``weights_only=True``)."""
-        payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-        if payload.get("format") != "land-ai-workbench/surrogate-v1":
-            raise ValueError(f"{path} is not a workbench surrogate checkpoint (format {payload.get('format')!r})")
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no surrogate checkpoint at {path}")
+        expected = (f"expected a checkpoint written by SurrogateRegressor.save or fit (a torch file with "
+                    f"format {_FORMAT!r}, e.g. runs/surrogates/<run>/best.pt)")
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # torch raises IndexError, UnpicklingError, RuntimeError... by file kind
+            raise ValueError(f"{path} is not a workbench surrogate checkpoint: it is {_describe_file(path)}; "
+                             f"{expected} (torch.load said: {type(err).__name__}: {str(err)[:160]})") from None
+        fmt = payload.get("format") if isinstance(payload, dict) else None
+        if fmt != _FORMAT:
+            kind = (f"a dict with format {fmt!r} and keys {sorted(map(str, payload))[:8]}"
+                    if isinstance(payload, dict) else f"a torch file holding a {type(payload).__name__}")
+            raise ValueError(f"{path} is not a workbench surrogate checkpoint: it is {kind}; {expected}")
         config = dict(payload["config"])
         config["device"] = device
         unknown = set(config) - set(_CONFIG_KEYS)

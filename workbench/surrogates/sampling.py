@@ -14,7 +14,7 @@ from ..physics import saturation_vapour_pressure
 from ..physics.canopy import CANOPY_INPUTS, CANOPY_OUTPUTS, canopy_fluxes
 from ..units import convert
 
-__all__ = ["PROCESS_RANGES", "sobol_samples", "land_samples", "simulate_process"]
+__all__ = ["PROCESS_RANGES", "covering_ranges", "sobol_samples", "land_samples", "simulate_process"]
 
 #: Stated physical ranges of the process inputs (lo, hi) in :data:`CANOPY_INPUTS` units.
 #: Daytime and night-time, cold to hot, humid to dry, sparse to dense canopies.
@@ -29,6 +29,42 @@ PROCESS_RANGES: dict[str, tuple[float, float]] = {
     "vcmax25": (20.0, 120.0),
     "water_stress": (0.0, 1.0),
 }
+
+
+def covering_ranges(X: xr.Dataset, stated: dict | None = None) -> dict[str, tuple[float, float]]:
+    """Ranges that cover both the stated box and every training sample, per input.
+
+    Pass the result to ``SurrogateRegressor.fit(..., ranges=...)``: inputs
+    inside the stated box (where Sobol samples fill the space, right up to its
+    edges) or inside what the samples reached (the virtual land's colder days)
+    are then not flagged as out of range, everything beyond is.
+
+    Parameters
+    ----------
+    X : xarray.Dataset
+        Training inputs (``sample`` dim), in :data:`CANOPY_INPUTS` units.
+    stated : dict, optional
+        ``{name: (lo, hi)}``, default :data:`PROCESS_RANGES`.
+
+    Returns
+    -------
+    dict
+        ``{name: (lo, hi)}`` for every variable of ``X`` that ``stated`` names.
+
+    Examples
+    --------
+    >>> X = sobol_samples(8, seed=0)
+    >>> X["tmean"][0] = -20.0
+    >>> covering_ranges(X)["tmean"], covering_ranges(X)["rs"]
+    ((-20.0, 40.0), (0.0, 1000.0))
+    """
+    stated = PROCESS_RANGES if stated is None else stated
+    out = {}
+    for name, (lo, hi) in stated.items():
+        if name in X:
+            values = convert(X[name], CANOPY_INPUTS[name][0], name=name) if name in CANOPY_INPUTS else X[name]
+            out[name] = (float(min(lo, values.min())), float(max(hi, values.max())))
+    return out
 
 
 def _dataset(columns: dict, **attrs) -> xr.Dataset:

@@ -13,7 +13,8 @@ import xarray as xr
 from ._base import label
 
 __all__ = ["plot_learning_curve", "learning_curve_stream", "plot_parity", "plot_error_map", "plot_speed",
-           "plot_break_even", "plot_ood", "plot_year_maps", "plot_monthly_et", "plot_response"]
+           "plot_break_even", "plot_ood", "plot_year_maps", "plot_monthly_et", "plot_response",
+           "plot_profile"]
 
 _SIZE = dict(frame_width=380, frame_height=260)
 
@@ -54,6 +55,8 @@ def learning_curve_stream(**opts):
 
     Pass ``callback`` to ``SurrogateRegressor(callback=...)``; each epoch's
     record is appended to a HoloViews ``Buffer`` and the plot redraws.
+    ``callback`` also takes a whole history (a list of records, e.g. the
+    ``history_`` of a loaded model), drawn in one redraw.
     """
     hv = _hv()
     from holoviews.streams import Buffer
@@ -69,7 +72,8 @@ def learning_curve_stream(**opts):
         hv.opts.Curve(logy=True, **_SIZE), hv.opts.Overlay(**{"title": "learning curve (live)", **opts}))
 
     def callback(record):
-        buffer.send(pd.DataFrame([{k: record[k] for k in ("epoch", "train", "val")}]))
+        records = record if isinstance(record, (list, tuple)) else [record]
+        buffer.send(pd.DataFrame([{k: r[k] for k in ("epoch", "train", "val")} for r in records]))
 
     return dmap, callback
 
@@ -172,3 +176,20 @@ def plot_response(x, curves: dict, *, xlabel: str, ylabel: str, **opts):
     return hv.Overlay([hv.Curve((np.asarray(x), np.asarray(v)), xlabel, ylabel, label=k)
                        for k, v in curves.items()]).opts(hv.opts.Curve(**_SIZE),
                                                           hv.opts.Overlay(**{"legend_position": "top_left", **opts}))
+
+
+def plot_profile(profile: xr.DataArray, *, other: str = "vcmax25", **opts):
+    """A calibration profile (:func:`workbench.surrogates.calibration_profile`): misfit, and how ``other`` compensates.
+
+    Left: the misfit [mm month-1] with the profiled parameter held at each
+    value; right: the value the calibration gives ``other`` there.
+    """
+    hv = _hv()
+    name = profile.dims[0]
+    x = (name, label(profile[name]))
+    left = hv.Curve((profile[name].values, profile.values), x, ("rmse", label(profile))) \
+        * hv.Scatter((profile[name].values, profile.values), x, "rmse").opts(size=6)
+    right = hv.Curve((profile[name].values, profile[other].values), x, (other, label(profile[other]))) \
+        * hv.Scatter((profile[name].values, profile[other].values), x, other).opts(size=6)
+    return (left.opts(title=f"misfit with {name} held fixed", **_SIZE, **opts)
+            + right.opts(title=f"re-fitted {other}", **_SIZE, **opts))

@@ -18,6 +18,10 @@ __all__ = ["TrainingExplorer"]
 class TrainingExplorer:
     """Re-train a surrogate with the chosen width, depth, activation, sample size and constraint weight.
 
+    The defaults (3x128 SiLU, no penalty) are the architecture of the
+    pretrained ``process_unconstrained`` network, so one click on **Train**
+    re-trains it from scratch on the notebook's data.
+
     Parameters
     ----------
     X, y : xarray.Dataset
@@ -44,8 +48,8 @@ class TrainingExplorer:
         self.epochs, self.ranges, self.fixed = epochs, ranges, fixed
         n = X.sizes["sample"]
         sizes = sorted({min(n, 2**k) for k in range(6, 20)} | {n})
-        self.width = widgets.Dropdown(options=[16, 32, 64, 128, 256], value=64, description="Width")
-        self.depth = widgets.IntSlider(value=2, min=1, max=5, description="Depth")
+        self.width = widgets.Dropdown(options=[16, 32, 64, 128, 256], value=128, description="Width")
+        self.depth = widgets.IntSlider(value=3, min=1, max=5, description="Depth")
         self.activation = widgets.Dropdown(options=["silu", "relu", "tanh", "gelu"], value="silu",
                                            description="Activation")
         self.n_samples = widgets.SelectionSlider(options=sizes, value=sizes[-1], description="Samples",
