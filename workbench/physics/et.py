@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._config import warn_user
+from .._warn import warn
 from ._formula import check_celsius, check_mj_day, check_mj_hour, formula
 from .constants import SECONDS_PER_DAY, SECONDS_PER_HOUR, SPECIFIC_HEAT_AIR, VON_KARMAN
 from .psychrometrics import (
@@ -59,7 +59,7 @@ def _check_wind_and_vapour(wind, es, ea):
             raise ValueError(f"'ea' exceeds the saturation vapour pressure 'es' at {int(far.sum())} point(s) by more than "
                              f"50 % (largest excess {float(np.nanmax(excess)):.3g} kPa): expected ea <= es; are ea and es "
                              "swapped, or is ea in hPa?")
-        warn_user(f"'ea' is above 'es' at {int(wetter.sum())} point(s) (by at most {float(np.nanmax(excess)):.2g} kPa): "
+        warn(f"'ea' is above 'es' at {int(wetter.sum())} point(s) (by at most {float(np.nanmax(excess)):.2g} kPa): "
                   "the aerodynamic term is negative there (condensation), as FAO-56 computes it", RuntimeWarning)
 
 

@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, canopy_fluxes
 from ..units import convert
-from ._warn import warn as _warn
+from .._warn import warn as _warn
 
 __all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "cell_climate", "emulator_dataset",
            "emulator_features", "emulator_targets", "calibrate", "stack_cells", "monthly_et", "tower_monthly_et",

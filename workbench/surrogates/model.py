@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from ..units import convert, units_of
 from . import constraints as _constraints
-from ._warn import warn as _warn
+from .._warn import warn as _warn
 
 __all__ = ["MLP", "SurrogateRegressor", "default_run_dir", "to_matrix"]
 

@@ -6,11 +6,16 @@ import os
 import sys
 import warnings
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # .../workbench
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))  # .../workbench
+# Libraries a workbench kernel may be called through (xarray.apply_ufunc, dask blocks): a warning raised in the
+# kernel still belongs to the user's line that asked for the computation.
+_THROUGH = ("xarray", "dask", "numpy", "pandas")
 
 
-def _inside_package(filename: str) -> bool:
-    return os.path.realpath(filename).startswith(_PACKAGE + os.sep)
+def _inside_package(frame) -> bool:
+    if os.path.realpath(frame.f_code.co_filename).startswith(_PACKAGE + os.sep):
+        return True
+    return frame.f_globals.get("__name__", "").split(".", 1)[0] in _THROUGH
 
 
 def user_stacklevel() -> int:
@@ -22,7 +27,7 @@ def user_stacklevel() -> int:
     """
     frame = sys._getframe(2)  # the function that called warn()
     level = 1
-    while frame is not None and _inside_package(frame.f_code.co_filename):
+    while frame is not None and _inside_package(frame):
         frame = frame.f_back
         level += 1
     return level
