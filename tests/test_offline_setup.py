@@ -70,3 +70,20 @@ def test_without_inlining_the_page_would_need_the_cdn(tmp_path):
     # so the test above would catch a regression of the inline setting.
     nb = _run(PLOT_CELLS, tmp_path, env_inline="0")
     assert any("cdn.bokeh.org" in url for cell in nb.cells for url in _remote_resources(cell))
+
+
+def test_strict_outputs_name_empty_tables_and_plots_but_not_live_streams():
+    import holoviews as hv
+    import pandas as pd
+    from holoviews.streams import Pipe
+
+    from workbench._guard import empty_output_reason
+
+    assert empty_output_reason(pd.DataFrame({"rmse": [float("nan")] * 2, "site": ["a", "b"]})) == (
+        "DataFrame: every numeric value is missing (2 rows)")
+    assert empty_output_reason(pd.DataFrame({"rmse": [0.5, float("nan")]})) is None
+    assert empty_output_reason(hv.Curve([]).relabel("empty")) == "Curve 'empty' has no data points"
+    assert "only missing values" in empty_output_reason(hv.Curve([(0, float("nan")), (1, float("nan"))]))
+    assert empty_output_reason(hv.Curve([(0, 1.0)]) + hv.Scatter([])) == "Scatter 'Scatter' has no data points"
+    assert empty_output_reason(hv.DynamicMap(hv.Curve, streams=[Pipe(data=[])])) is None
+    assert empty_output_reason(hv.Curve([(0, 1.0), (1, 2.0)])) is None
