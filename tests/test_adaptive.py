@@ -109,7 +109,11 @@ def test_gymnasium_env_checker_accepts_the_environment(scen, calibration):
         obs, reward, done, truncated, info = env.step(np.zeros(3, dtype=np.float32))
         total += reward
         steps += 1
-    assert steps == 52 and info["n_clipped"] == 0 and total < 0
+    # The reward is the gain over the static model run alongside: zero when the agent does nothing.
+    assert steps == 52 and info["n_clipped"] == 0 and total == 0.0
+    env.reset(seed=0, options={"scenario": 1})
+    _, reward, *_ = env.step(np.ones(3, dtype=np.float32))
+    assert reward != 0.0
 
 
 def test_zero_actions_reproduce_the_static_model(scen, calibration):
@@ -179,7 +183,7 @@ def test_adaptive_methods_beat_static_after_a_land_cover_change(scen, calibratio
     perfect["et"] = scen["et_true"].sel(time=static["time"]).transpose("scenario", "time")
     perfect["params"] = scen["params_true"].sel(time=static["time"]).transpose("scenario", "time", "param")
     s0 = score(scen, {"truth": perfect})
-    np.testing.assert_allclose(s0["rmse_post"].values, 0.0, atol=1e-12)
+    np.testing.assert_allclose(s0["rmse_post"].values, 0.0, atol=1e-6)
     np.testing.assert_allclose(s0["recovery_days"].values, 0.0)
     np.testing.assert_allclose(s0["param_error"].values, 0.0, atol=1e-12)
 

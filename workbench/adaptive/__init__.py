@@ -18,6 +18,7 @@ Importing this subpackage imports torch (through the surrogates' bucket model).
 """
 
 from .enkf import enkf_update, run_enkf
+from .evaluate import recovery_days, running_rmse, score, summary
 from .env import OBSERVATION_NAMES, AdaptiveModelEnv, ModelBatch, batched_vec_env
 from .methods import OnlineBiasCorrector, calibrate_static, run_online, run_static
 from .model import FORCING, PARAM_NAMES, PARAMETERS, clip_parameters, run_fixed, step_day
@@ -26,6 +27,7 @@ from .scenarios import KINDS, make_scenarios, scenario_forcing
 
 __all__ = [
     "enkf_update", "run_enkf",
+    "recovery_days", "running_rmse", "score", "summary",
     "OBSERVATION_NAMES", "AdaptiveModelEnv", "ModelBatch", "batched_vec_env",
     "OnlineBiasCorrector", "calibrate_static", "run_online", "run_static",
     "FORCING", "PARAM_NAMES", "PARAMETERS", "clip_parameters", "run_fixed", "step_day",

@@ -83,7 +83,7 @@ def step_day(store, day: dict, params, *, co2=400.0):
     >>> day = dict(rs=250.0, tmean=20.0, vpd=1.2, wind=2.0, pressure=100.0, lai=3.0, precip=0.0)
     >>> et, le, store = step_day(np.array([100.0]), day, np.array([[60.0, 4.0, 150.0]]))
     >>> round(float(et[0]), 2), round(float(store[0]), 2)
-    (3.37, 96.63)
+    (6.74, 93.26)
     """
     params = np.asarray(params, dtype=float)
     vc, g1, whc = params[..., 0], params[..., 1], params[..., 2]
