@@ -78,8 +78,8 @@ def main():
     print(f"   RL / EnKF: post-shift RMSE ratio {rmse_ratio:.2f}, recovery-time ratio {rec_ratio:.2f} "
           f"(median over real changes: {rec_all['rl']:.0f} d vs {rec_all['enkf']:.0f} d)")
     print(f"   RL training budget: {meta['total_timesteps']} weekly decisions (~{meta['total_timesteps'] / 52:.0f} "
-          f"simulated years) on {meta['n_train_scenarios']} training scenarios, {meta.get('wall_s', float('nan')):.0f} s "
-          f"on one core; per simulated day RL costs {scores['step_ms'].sel(scheme='rl').item():.1f} ms vs EnKF "
+          f"simulated years) on {meta['n_train_scenarios']} training scenarios, "
+          f"{meta.get('wall_s', float('nan')):.0f} s on one core (machine shared); per simulated day RL costs {scores['step_ms'].sel(scheme='rl').item():.1f} ms vs EnKF "
           f"{scores['step_ms'].sel(scheme='enkf').item():.1f} ms (all scenarios)")
     print(f"RESULT static_rmse={post['static']:.4f} enkf_rmse={post['enkf']:.4f} rl_rmse={post['rl']:.4f} "
           f"online_rmse={post['online']:.4f} enkf_bias_rmse={post['enkf_bias']:.4f} "
