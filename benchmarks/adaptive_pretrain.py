@@ -1,7 +1,8 @@
 """Train the small PPO policy shipped with the adaptive-modelling study (workbench/adaptive/ppo_policy.pt).
 
 Training budget: 80,000 weekly decisions (about 1,540 simulated years) on 32 training
-scenarios (seed 100), 16 episodes stepped as one batch; a few minutes on one core.
+scenarios (seed 100), 16 episodes stepped as one batch; 6-13 min on one core (794 s measured for the
+shipped policy on a heavily shared 2-core machine).
 The notebook and the benchmark test it on held-out scenarios (other seeds).
 
 Run: ``.venv/bin/python benchmarks/adaptive_pretrain.py [--timesteps N] [--out PATH]``.
