@@ -7,7 +7,7 @@ import xarray as xr
 
 from .landcover import LAND_COVER
 
-__all__ = ["virtual_towers"]
+__all__ = ["virtual_towers", "flux_error_sd"]
 
 _FORCING = ("rs", "rn", "g", "tmean", "tmin", "tmax", "rh", "vpd", "ea", "wind", "pressure", "precip", "lai")
 
@@ -27,6 +27,26 @@ def _choose_cells(land: xr.Dataset, n_sites: int, rng: np.random.Generator) -> l
             if by_class[code] and len(chosen) < n_sites:
                 chosen.append(by_class[code].pop())
     return chosen
+
+
+def flux_error_sd(flux, noise: float = 0.1):
+    """Random-error standard deviation of an eddy-covariance flux: ``5 W m-2 + noise * |flux|``.
+
+    The towers' noise model (random error grows with the flux; Richardson et al. 2006).
+
+    Parameters
+    ----------
+    flux : array-like
+        Latent or sensible heat flux [W m-2].
+    noise : float, default 0.1
+        Relative error [1].
+
+    Examples
+    --------
+    >>> float(flux_error_sd(100.0, 0.1))
+    15.0
+    """
+    return 5.0 + noise * np.abs(flux)
 
 
 def virtual_towers(
@@ -108,7 +128,7 @@ def virtual_towers(
     shape = (n_sites, point.sizes["time"])
     for flux in ("le", "h"):
         true = point[flux].values.astype(float)
-        sigma = 5.0 + noise * np.abs(true)
+        sigma = flux_error_sd(true, noise)
         measured = closure[:, None] * true + sigma * rng.standard_normal(shape)
         attrs = dict(point[flux].attrs)
         towers[f"{flux}_true"] = (("site", "time"), true, attrs)

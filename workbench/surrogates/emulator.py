@@ -33,9 +33,9 @@ from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, canopy_fluxes
 from ..units import convert
 from .._warn import warn as _warn
 
-__all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "cell_climate", "emulator_dataset",
-           "emulator_features", "emulator_targets", "calibrate", "stack_cells", "monthly_et", "tower_monthly_et",
-           "calibration_profile"]
+__all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "bucket_stress", "bucket_day", "cell_climate",
+           "emulator_dataset", "emulator_features", "emulator_targets", "calibrate", "stack_cells", "monthly_et",
+           "tower_monthly_et", "calibration_profile"]
 
 #: Model parameters the emulator takes: name -> (lo, hi, units, long_name).
 EMULATOR_PARAMETERS = {
@@ -102,6 +102,60 @@ def _process_step(model):
     return surrogate
 
 
+def bucket_stress(store, cap):
+    """Soil-water stress [1] from the start-of-day store: ``clip((W - 0.15 whc) / (0.5 whc), 0, 1)``.
+
+    Examples
+    --------
+    >>> float(bucket_stress(45.0, 100.0)), float(bucket_stress(10.0, 100.0)), float(bucket_stress(90.0, 100.0))
+    (0.6, 0.0, 1.0)
+    """
+    return np.clip((store - 0.15 * cap) / (0.5 * cap), 0.0, 1.0)
+
+
+def bucket_day(store, cap, le, tmean, precip):
+    """One day of the soil-water bucket, given the canopy's latent heat demand.
+
+    ET cannot exceed the water present (start-of-day store plus the day's
+    precipitation); dew (negative LE) is not added to the store; water above
+    ``cap`` runs off. :func:`simulate_year` steps this every day; a model that
+    runs day by day with explicit state (e.g. :mod:`workbench.adaptive`) calls it too.
+
+    Parameters
+    ----------
+    store : array-like
+        Soil water at the start of the day [mm].
+    cap : array-like
+        Water holding capacity ``whc`` [mm].
+    le : array-like
+        Canopy latent heat flux demand [W m-2].
+    tmean : array-like
+        Air temperature [degC] (for the latent heat of vaporisation).
+    precip : array-like
+        Precipitation [mm d-1].
+
+    Returns
+    -------
+    et, le, runoff, store : numpy.ndarray
+        ET [mm d-1], the water-limited LE [W m-2], runoff [mm d-1] and the next day's store [mm].
+
+    Examples
+    --------
+    >>> et, le, runoff, store = bucket_day(1.0, 100.0, 300.0, 20.0, 0.0)  # demand ~10 mm, 1 mm present
+    >>> float(et), float(store), float(runoff)
+    (1.0, 0.0, 0.0)
+    """
+    from ..physics import le_to_et
+
+    le_pos = np.maximum(le, 0.0)  # dew (negative LE) is not added to the store
+    et_pot = np.asarray(le_to_et(le_pos, tmean), dtype=float)
+    available = store + precip
+    et = np.minimum(et_pot, available)
+    le_out = le_pos * np.where(et_pot > 0, et / np.where(et_pot > 0, et_pot, 1.0), 1.0)
+    runoff = np.maximum(available - et - cap, 0.0)
+    return et, le_out, runoff, np.minimum(available - et, cap)
+
+
 def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1"], whc=150.0, co2=_CO2,
                   process_model=None, progress: bool = False) -> xr.Dataset:
     """Run the canopy model with a soil-water bucket through daily forcing.
@@ -138,8 +192,6 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
         mask (time, points) of point-days where the surrogate extrapolated
         (and a warning when there are any); attribute ``wall_s`` is the run's wall time.
     """
-    from ..physics import le_to_et
-
     t0 = time.perf_counter()
     f, template = _forcing_arrays(forcing)
     shape = f["rs"].shape[1:]
@@ -152,19 +204,15 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
     days = tqdm(range(n_days), desc="simulate_year", disable=not progress, leave=False)
     try:
         for i in days:
-            stress = np.clip((store - 0.15 * cap) / (0.5 * cap), 0.0, 1.0)
+            stress = bucket_stress(store, cap)
             inputs = {"rs": f["rs"][i], "tmean": f["tmean"][i], "vpd": f["vpd"][i], "co2": np.full(shape, co2),
                       "wind": f["wind"][i], "pressure": f["pressure"][i], "lai": f["lai"][i], "vcmax25": vc,
                       "water_stress": stress}
             le, an, flagged[i] = step(inputs, g1a)
-            le_pos = np.maximum(le, 0.0)  # dew (negative LE) is not added to the store
-            et_pot = np.asarray(le_to_et(le_pos, f["tmean"][i]), dtype=float)
-            available = store + f["precip"][i]
-            et = np.minimum(et_pot, available)
-            out["le"][i] = le_pos * np.where(et_pot > 0, et / np.where(et_pot > 0, et_pot, 1.0), 1.0)
-            out["et"][i], out["an"][i], out["water_stress"][i], out["soil_water"][i] = et, an, stress, store
-            out["runoff"][i] = np.maximum(available - et - cap, 0.0)
-            store = np.minimum(available - et, cap)
+            out["et"][i], out["le"][i], out["runoff"][i], new_store = bucket_day(store, cap, le, f["tmean"][i],
+                                                                                f["precip"][i])
+            out["an"][i], out["water_stress"][i], out["soil_water"][i] = an, stress, store
+            store = new_store
     finally:
         days.close()
     ds = xr.Dataset(coords=template.coords)
