@@ -17,11 +17,14 @@ from .attribution import (EXPLAINERS, ale_curve, explain, importance, integrated
 from .drivers import DRIVER_ATTRS, DRIVERS, land_drivers, stack_samples
 from .errormodel import ESTIMATORS, MIN_EXPLAIN_SAMPLES, ErrorModel
 from .mechanisms import MECHANISMS, Mechanism, planted_residuals
+from . import real, regimes
+from .regimes import REGIMES, dominant_driver_map, errors_by_regime, regime_labels
 from .study import STUDY_LAND, hit_rates, planted_cause_study
+from .symbolic import residual_equation
 
 __all__ = [
     "DRIVERS", "DRIVER_ATTRS", "ESTIMATORS", "EXPLAINERS", "MECHANISMS", "MIN_EXPLAIN_SAMPLES", "ErrorModel",
     "Mechanism", "ale_curve", "explain", "importance", "integrated_gradients", "land_drivers",
     "partial_dependence_curve", "permutation_importances", "planted_hit", "planted_residuals", "rank_drivers",
-    "shap_values", "stack_samples", "STUDY_LAND", "hit_rates", "planted_cause_study",
+    "shap_values", "stack_samples", "STUDY_LAND", "hit_rates", "planted_cause_study", "residual_equation", "real", "regimes", "REGIMES", "dominant_driver_map", "errors_by_regime", "regime_labels",
 ]

@@ -23,6 +23,7 @@ __all__ = ["ErrorModel", "MIN_EXPLAIN_SAMPLES", "ESTIMATORS"]
 #: for ~100 rows and not above ~300); fewer than 30 rows are refused.
 MIN_EXPLAIN_SAMPLES = 300
 ESTIMATORS = ("gbm", "linear", "mlp")
+_NOT_DRIVERS = ("error", "le_obs", "et_obs")
 
 
 class _Predictor:
@@ -116,7 +117,7 @@ class ErrorModel:
             ``group`` coordinate, the drivers and the target, each with ``units``.
         target : str, default "residual"
         drivers : list of str, optional
-            Default: every data variable that is not the target, ``error`` or ``le_obs``.
+            Default: every data variable but the target and the observations (``error``, ``le_obs``, ``et_obs``).
 
         Returns
         -------
@@ -130,7 +131,7 @@ class ErrorModel:
             raise TypeError("table must be an xarray.Dataset with a 'sample' dim (see workbench.explain.stack_samples)")
         if target not in table:
             raise ValueError(f"the target {target!r} is not in the table; variables: {list(table.data_vars)}")
-        names = list(drivers or [v for v in table.data_vars if v not in (target, "error", "le_obs")])
+        names = list(drivers or [v for v in table.data_vars if v != target and v not in _NOT_DRIVERS])
         missing = [n for n in names if n not in table]
         if missing:
             raise ValueError(f"drivers {missing} are not in the table; variables: {list(table.data_vars)}")
