@@ -98,8 +98,11 @@ def shap_values(em, *, explainer: str = "tree", n_samples: int | None = None, n_
     raise ValueError(f"explainer must be 'tree', 'permutation' or 'linear', got {explainer!r}")
 
 
-def permutation_importances(em, *, n_repeats: int = 5, n_samples: int | None = None, seed: int = 0) -> xr.DataArray:
+def permutation_importances(em, *, n_repeats: int = 5, n_samples: int | None = None, rows=None,
+                            seed: int = 0) -> xr.DataArray:
     """Permutation importance (increase of the MSE when a driver is shuffled), on held-out rows.
+
+    ``rows`` (boolean mask over the held-out rows, e.g. one regime) restricts the rows used.
 
     Returns
     -------
@@ -111,6 +114,9 @@ def permutation_importances(em, *, n_repeats: int = 5, n_samples: int | None = N
 
     X, samples = _rows(em, n_samples, seed)
     y = em.y_explain_[np.isin(em.explain_samples_, samples)]
+    if rows is not None:
+        keep = np.asarray(rows, bool)[np.isin(em.explain_samples_, samples)]
+        X, y = X[keep], y[keep]
     res = permutation_importance(em.predictor(), X, y, scoring="neg_mean_squared_error", n_repeats=n_repeats,
                                  random_state=seed)
     return xr.DataArray(res.importances_mean, dims="driver", coords={"driver": list(em.feature_names_)},
