@@ -23,6 +23,7 @@ Sundararajan, M., Taly, A. and Yan, Q. (2017) Axiomatic attribution for deep net
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -155,7 +156,9 @@ def ale_curve(em, driver: str, *, bins: int = 20) -> xr.DataArray:
     import effector
 
     i = _index(em, driver)
-    ale = effector.ALE(data=em.X_explain_, model=em.predict_array, nof_instances="all", random_state=em.seed)
+    with warnings.catch_warnings():  # effector guesses feature types from cardinality and says so; ALE of `driver` is unaffected
+        warnings.filterwarnings("ignore", message="Feature type", category=UserWarning)
+        ale = effector.ALE(data=em.X_explain_, model=em.predict_array, nof_instances="all", random_state=em.seed)
     ale.fit(features=[i], centering=True, binning_method=effector.axis_partitioning.Fixed(nof_bins=bins))
     xs = _grid(em.X_explain_[:, i], bins)
     return xr.DataArray(np.asarray(ale.eval(feature=i, xs=xs, centering=True), dtype=float), dims=driver,
