@@ -30,9 +30,9 @@ def test_planted_linear_cause_is_attributed_exactly_by_shap():
     em = ex.ErrorModel("linear", seed=0).fit(t)
     X = em.X_explain_
     for explainer in ("linear", "permutation"):
-        sv = ex.shap_values(em, explainer=explainer, n_samples=200, n_background=100)
+        sv = ex.shap_values(em, explainer=explainer, n_samples=20, n_background=50)
         x = X[np.isin(em.explain_samples_, sv.sample.values)]
-        background = ex.attribution._rows(em, 100, 1)[0].mean(0)
+        background = ex.attribution._rows(em, 50, 1)[0].mean(0)
         # phi_j = beta_j (x_j - E[x_j]) exactly; the unused driver gets exactly 0
         np.testing.assert_allclose(sv.sel(driver="a"), 3.0 * (x[:, 0] - background[0]), atol=1e-8)
         np.testing.assert_allclose(sv.sel(driver="b"), -2.0 * (x[:, 1] - background[1]), atol=1e-8)
@@ -54,8 +54,8 @@ def test_tree_shap_adds_up_and_ranks_planted_linear_cause_first():
 
 
 def test_integrated_gradients_completeness_and_linear_exactness():
-    t = _linear_table(n=2000)
-    em = ex.ErrorModel("mlp", seed=0, max_explain=300, params={"epochs": 30}).fit(t)
+    t = _linear_table(n=1200)
+    em = ex.ErrorModel("mlp", seed=0, max_explain=300, params={"epochs": 15}).fit(t)
     attr, err = ex.integrated_gradients(em)
     assert err < 0.01
     f = em.estimator_.predict_array
