@@ -20,7 +20,7 @@ from .. import physics
 from ..data import (ECOSTRESS_MODELS, RealDataUnavailable, fetch_real, read_ecostress_calval, read_fluxnet,
                     real_files, virtual_land, virtual_towers)
 from .drivers import land_drivers, stack_samples
-from .mechanisms import MECHANISMS
+from .mechanisms import MECHANISMS, planted_residuals
 
 __all__ = ["ECOSTRESS_DRIVERS", "FLUXNET_DRIVERS", "FLUXNET_SITES_FAST", "ecostress_tables", "fluxnet_pm_table"]
 
@@ -99,7 +99,9 @@ def ecostress_tables(path=None, *, models=None) -> tuple[dict[str, xr.Dataset], 
 
 
 def _virtual_ecostress():
-    land = virtual_land(lat=(30, 50), lon=(-10, 20), resolution=5.0, start="2020-01-01", end="2020-12-31", seed=7)
+    from .study import STUDY_LAND
+
+    land = virtual_land(**(STUDY_LAND | {"resolution": 5.0}), seed=1)
     d = land_drivers(land)
     stand_in = xr.Dataset({
         "soil_moisture": (0.05 + 0.35 * d["soil_wetness"]).assign_attrs(units="m3 m-3", long_name="soil moisture (virtual)"),
@@ -111,9 +113,9 @@ def _virtual_ecostress():
     })
     tables = {}
     for name, mech in (("VL-nostress", "no_water_stress"), ("VL-cloud", "cloud_radiation")):
-        err = MECHANISMS[mech].error(land, d)
-        t = stack_samples(stand_in.assign(residual=err.assign_attrs(units="W m-2", long_name=f"{name} - tower LE"),
-                                          le_obs=land["le"].astype(float).assign_attrs(units="W m-2")))
+        planted = planted_residuals(land, MECHANISMS[mech], seed=7, stack=False)
+        t = stack_samples(stand_in.assign(residual=planted["residual"].assign_attrs(long_name=f"{name} - tower LE"),
+                                          le_obs=planted["le_obs"]))
         t = t.isel(sample=np.arange(0, t.sizes["sample"], 7))  # about one overpass a week
         t.attrs = {"model": name, "source": f"virtual stand-in ({mech})", "dropped": 0}
         tables[name] = t
