@@ -29,11 +29,12 @@ from scipy import optimize
 from scipy.stats import qmc
 from tqdm.auto import tqdm
 
-from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, canopy_fluxes
+from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, _namespace, canopy_fluxes
 from ..units import convert
 
 __all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "cell_climate", "emulator_dataset",
-           "emulator_features", "emulator_targets", "calibrate", "stack_cells"]
+           "emulator_features", "emulator_targets", "calibrate", "stack_cells", "bucket_stress",
+           "bucket_update"]
 
 #: Model parameters the emulator takes: name -> (lo, hi, units, long_name).
 EMULATOR_PARAMETERS = {
@@ -76,6 +77,55 @@ def _param_array(value, name, shape):
     except ValueError:
         raise ValueError(f"parameter {name!r} of shape {arr.shape} does not broadcast to the points {shape}") \
             from None
+
+
+def bucket_stress(store, cap):
+    """Soil-water stress [1] from the start-of-day store: ``clip((W - 0.15 whc) / (0.5 whc), 0, 1)``.
+
+    Works on NumPy arrays and torch tensors alike (the differentiable year of
+    :mod:`workbench.calibrate` steps the same bucket).
+    """
+    xp = _namespace(store, cap)
+    return xp.clip((store - 0.15 * cap) / (0.5 * cap), 0.0, 1.0)
+
+
+def bucket_update(store, cap, le, tmean, precip):
+    """One day of the bucket: ET limited by the water present, overflow above ``whc`` runs off.
+
+    Parameters
+    ----------
+    store, cap : array-like
+        Start-of-day store and capacity ``whc`` [mm].
+    le : array-like
+        Canopy latent heat flux [W m-2]; dew (negative LE) is not added to the store.
+    tmean : array-like
+        Air temperature [degC] (for the latent heat of vaporisation).
+    precip : array-like
+        Precipitation [mm d-1].
+
+    Returns
+    -------
+    tuple
+        ``et`` [mm d-1], ``le`` [W m-2] scaled to the water present, ``runoff``
+        [mm d-1] and the next day's store [mm]; NumPy arrays or torch tensors
+        like the inputs.
+
+    Examples
+    --------
+    >>> et, le, runoff, store = bucket_update(1.0, 100.0, 200.0, 20.0, 0.0)
+    >>> float(et), float(store)  # 7 mm of demand, 1 mm of water
+    (1.0, 0.0)
+    """
+    from ..physics.et import le_to_et
+
+    xp = _namespace(store, cap, le, tmean, precip)
+    le_pos = xp.clip(le, 0.0, None)
+    et_pot = le_to_et.kernel(le_pos, tmean)
+    available = store + precip
+    et = xp.minimum(et_pot, available)
+    le_used = le_pos * xp.where(et_pot > 0, et / xp.where(et_pot > 0, et_pot, 1.0), 1.0)
+    runoff = xp.clip(available - et - cap, 0.0, None)
+    return et, le_used, runoff, xp.minimum(available - et, cap)
 
 
 def _process_step(model):
@@ -136,8 +186,6 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
         mask (time, points) of point-days where the surrogate extrapolated
         (and a warning when there are any); attribute ``wall_s`` is the run's wall time.
     """
-    from ..physics import le_to_et
-
     t0 = time.perf_counter()
     f, template = _forcing_arrays(forcing)
     shape = f["rs"].shape[1:]
@@ -150,19 +198,15 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
     days = tqdm(range(n_days), desc="simulate_year", disable=not progress, leave=False)
     try:
         for i in days:
-            stress = np.clip((store - 0.15 * cap) / (0.5 * cap), 0.0, 1.0)
+            stress = bucket_stress(store, cap)
             inputs = {"rs": f["rs"][i], "tmean": f["tmean"][i], "vpd": f["vpd"][i], "co2": np.full(shape, co2),
                       "wind": f["wind"][i], "pressure": f["pressure"][i], "lai": f["lai"][i], "vcmax25": vc,
                       "water_stress": stress}
             le, an, flagged[i] = step(inputs, g1a)
-            le_pos = np.maximum(le, 0.0)  # dew (negative LE) is not added to the store
-            et_pot = np.asarray(le_to_et(le_pos, f["tmean"][i]), dtype=float)
-            available = store + f["precip"][i]
-            et = np.minimum(et_pot, available)
-            out["le"][i] = le_pos * np.where(et_pot > 0, et / np.where(et_pot > 0, et_pot, 1.0), 1.0)
+            et, out["le"][i], out["runoff"][i], new_store = bucket_update(store, cap, le, f["tmean"][i],
+                                                                         f["precip"][i])
             out["et"][i], out["an"][i], out["water_stress"][i], out["soil_water"][i] = et, an, stress, store
-            out["runoff"][i] = np.maximum(available - et - cap, 0.0)
-            store = np.minimum(available - et, cap)
+            store = new_store
     finally:
         days.close()
     ds = xr.Dataset(coords=template.coords)
