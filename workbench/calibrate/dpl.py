@@ -134,7 +134,7 @@ class DPLModel:
             value = sum(per_site[a:b].mean() for a, b in zip(starts[:-1], starts[1:]))
             value.backward()
             opt.step()
-            rows.append((epoch + 1, (epoch + 1) * len(cols), float(value) / len(groups)))
+            rows.append((epoch + 1, (epoch + 1) * len(cols), float(value.detach()) / len(groups)))
             bar.set_postfix(loss=f"{rows[-1][2]:.3f}")
         self.history_ = pd.DataFrame(rows, columns=["epoch", "n_evaluations", "loss"])
         self.n_evaluations_ = int(self.epochs * len(cols))

@@ -69,9 +69,8 @@ def sample_posterior(problem: CalibrationProblem, sigma: xr.DataArray, *, nwalke
     rng = np.random.default_rng(seed)
     centre = np.full(problem.dim, 0.5) if start is None else (np.array([start[k] for k in problem.names]) - lo) / (hi - lo)
     p0 = from_unit(np.clip(centre + 0.02 * rng.standard_normal((nwalkers, problem.dim)), 0.01, 0.99), problem.bounds)
-    sampler = emcee.EnsembleSampler(nwalkers, problem.dim, log_prob, vectorize=True,
-                                    seed=np.random.RandomState(seed))
-    sampler._random = np.random.RandomState(seed)
+    sampler = emcee.EnsembleSampler(nwalkers, problem.dim, log_prob, vectorize=True)
+    sampler.random_state = np.random.RandomState(seed).get_state()
     for _ in tqdm(sampler.sample(p0, iterations=nsteps), total=nsteps, desc="emcee", disable=not progress,
                   leave=False):
         pass

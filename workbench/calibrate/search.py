@@ -191,7 +191,7 @@ def gradient_descent(problem: CalibrationProblem, *, method: str = "lbfgs", step
         value.backward()
         calls["n"] += 1
         bar.update()
-        problem._record(theta.detach().numpy()[None], np.array([float(value)]))
+        problem._record(theta.detach().numpy()[None], np.array([float(value.detach())]))
         return value
 
     opt = (torch.optim.LBFGS([z], lr=1.0, max_iter=steps, max_eval=steps, line_search_fn="strong_wolfe",

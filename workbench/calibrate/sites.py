@@ -178,6 +178,11 @@ def _meta_path():
         return None
 
 
+def _gap_fill(da: xr.DataArray) -> xr.DataArray:
+    """Linear interpolation over forcing gaps, the season mean at the ends (forcing only; never the observations)."""
+    return da.interpolate_na("time").fillna(float(da.mean())).assign_attrs(da.attrs)
+
+
 def fluxnet_sites(*, n_sites: int = 4, sites=None, start: str = "04-01", end: str = "09-30",
                   min_days: float = 0.9) -> xr.Dataset:
     """Real FLUXNET2015 SUBSET daily sites as calibration data, one season of the best-covered year each.
@@ -228,8 +233,7 @@ def fluxnet_sites(*, n_sites: int = 4, sites=None, start: str = "04-01", end: st
         if best is None:
             continue
         sel = ds.sel(time=slice(f"{best[0]}-{start}", f"{best[0]}-{end}"))
-        forcing = xr.Dataset({v: convert(sel[v], u, name=v).interpolate_na("time").bfill("time").ffill("time")
-                              for v, u in (("rs", "W m-2"), ("tmean", "degC"), ("vpd", "kPa"), ("wind", "m s-1"),
+        forcing = xr.Dataset({v: _gap_fill(convert(sel[v], u, name=v)) for v, u in (("rs", "W m-2"), ("tmean", "degC"), ("vpd", "kPa"), ("wind", "m s-1"),
                                            ("pressure", "kPa"), ("precip", "mm d-1"))})
         forcing["lai"] = climatological_lai(forcing["tmean"], IGBP_TO_CLASS[igbp])
         le = convert(sel["LE_CORR"], "W m-2", name="LE_CORR")
