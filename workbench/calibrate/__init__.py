@@ -18,14 +18,14 @@ from .model import DEFAULTS, OUTPUTS, PARAMETERS, check_bounds, forcing_tensors,
 from .objectives import APPLICATIONS, OBJECTIVES, choose_on_front, loss, pareto_front, torch_loss
 from .problem import CalibrationProblem, CalibrationResult, default_run_dir
 from .search import (METHODS, calibrate_sites, differential_evolution, gradient_descent, optuna_search,
-                     pareto_search, results_table, sce_ua, search)
+                     gradient_sites, pareto_search, results_table, sce_ua, search)
 from .study import at_bound_report, compare_methods, evaluations_to_match, recovery_table, site_scores
 from .sites import TWIN_PARAMETERS, climatological_lai, fluxnet_sites, site_attributes, tower_sites, twin_sites
 
 __all__ = ["PARAMETERS", "DEFAULTS", "OUTPUTS", "check_bounds", "run_model", "forcing_tensors", "simulate_torch",
            "OBJECTIVES", "APPLICATIONS", "choose_on_front", "loss", "torch_loss", "pareto_front", "CalibrationProblem", "CalibrationResult",
            "default_run_dir", "METHODS", "search", "differential_evolution", "optuna_search", "sce_ua",
-           "gradient_descent", "pareto_search", "calibrate_sites", "results_table", "sample_posterior",
+           "gradient_descent", "gradient_sites", "pareto_search", "calibrate_sites", "results_table", "sample_posterior",
            "posterior_summary", "loss_slice", "DPLModel", "leave_site_out", "TWIN_PARAMETERS", "twin_sites",
            "tower_sites", "fluxnet_sites", "site_attributes", "climatological_lai", "compare_methods",
            "evaluations_to_match", "recovery_table", "site_scores", "at_bound_report"]

@@ -144,36 +144,23 @@ def climatological_lai(tmean: xr.DataArray, land_cover: str) -> xr.DataArray:
         units="m2 m-2", long_name=f"climatological LAI ({land_cover} range, warmth phenology)")
 
 
-def _real_files(n_sites, sites):
-    """FLUXNET SUBSET DD files, through the project's real-data layer."""
-    from .. import data as wbdata
+def _real_files(sites):
+    """FLUXNET SUBSET DD files through the project's fetch layer (raises RealDataUnavailable when none can be had)."""
+    from ..data import fetch_real, real_files
 
-    if hasattr(wbdata, "real_files"):
-        names = wbdata.real_files("fluxnet2015_subset_dd/*.csv")
-        paths = {n.split("/")[-1].split("_")[1]: n for n in names}
-        fetch = wbdata.fetch_real
-    else:
-        folder = wbdata.real_data_dir("fluxnet2015_subset_dd")
-        if folder is None:
-            raise FileNotFoundError("fluxnet2015_subset_dd is not in the real-data folder "
-                                    "(set WORKBENCH_REAL_DATA or place ../shared/data/real)")
-        paths = {p.name.split("_")[1]: p for p in wbdata.list_fluxnet_files(folder)}
-        fetch = None
+    paths = {n.split("/")[-1].split("_")[1]: n for n in real_files("fluxnet2015_subset_dd/*.csv")}
     chosen = list(sites) if sites is not None else sorted(paths)
     unknown = [s for s in chosen if s not in paths]
     if unknown:
         raise ValueError(f"no FLUXNET file for site(s) {unknown}; available: {sorted(paths)}")
-    return [(s, fetch(paths[s]) if fetch else paths[s]) for s in chosen], n_sites, fetch
+    return [(s, fetch_real(paths[s])) for s in chosen]
 
 
 def _meta_path():
-    from .. import data as wbdata
+    from ..data import fetch_real
 
     try:
-        if hasattr(wbdata, "fetch_real"):
-            return wbdata.fetch_real("site_metadata/fluxnet2015_site_list.csv")
-        path = wbdata.real_data_dir("site_metadata", "fluxnet2015_site_list.csv")
-        return path if path is not None and path.exists() else None
+        return fetch_real("site_metadata/fluxnet2015_site_list.csv")
     except FileNotFoundError:
         return None
 
@@ -204,15 +191,15 @@ def fluxnet_sites(*, n_sites: int = 4, sites=None, start: str = "04-01", end: st
 
     Raises
     ------
-    FileNotFoundError
-        When no real data are available (``workbench.data.RealDataUnavailable``
-        once the fetch layer is there); the caller falls back to virtual towers.
+    workbench.data.RealDataUnavailable
+        (a FileNotFoundError) when the files can be neither found nor
+        downloaded; the caller falls back to virtual towers.
     """
     from ..data import read_fluxnet
     from ..physics.et import le_to_et
     from ..units import convert
 
-    files, _, _ = _real_files(n_sites, sites)
+    files = _real_files(sites)
     meta = _meta_path()
     out = []
     for site, path in files:
@@ -249,7 +236,8 @@ def fluxnet_sites(*, n_sites: int = 4, sites=None, start: str = "04-01", end: st
         if len(out) == n_sites:
             break
     if not out:
-        raise FileNotFoundError("no FLUXNET site had a complete season of forcing and LE_CORR")
+        raise ValueError(f"none of the FLUXNET sites {[s for s, _ in files]} has a complete season {start}..{end} "
+                         "of forcing and LE_CORR")
     res = xr.concat(out, "site")
     res.attrs = {"source": "FLUXNET2015 SUBSET DD", "lai": "climatological stand-in (FLUXNET SUBSET has no LAI)",
                  "time_note": "each site's best-covered year, relabelled to a common season axis"}
