@@ -49,6 +49,9 @@ class DPLModel:
         Training epochs (each: one batched year at every training site).
     lr : float, default 0.05
         Adam learning rate.
+    optimizer : {"adam", "lbfgs"}, default "adam"
+        Full-batch L-BFGS (strong-Wolfe line search) counts each of its model
+        runs as an epoch.
     names : sequence of str, optional
         Parameters learned (default all of :data:`~workbench.calibrate.model.PARAMETERS`).
     bounds : dict, optional
@@ -70,9 +73,11 @@ class DPLModel:
     wall_s_ : float
     """
 
-    def __init__(self, *, hidden: int = 16, epochs: int = 30, lr: float = 0.05, names=None, bounds=None,
-                 objective: str = "rmse", n_newton: int = 3, seed: int = 0, device=None):
-        self.hidden, self.epochs, self.lr, self.objective = hidden, epochs, lr, objective
+    def __init__(self, *, hidden: int = 16, epochs: int = 30, lr: float = 0.05, optimizer: str = "adam", names=None,
+                 bounds=None, objective: str = "rmse", n_newton: int = 3, seed: int = 0, device=None):
+        if optimizer not in ("adam", "lbfgs"):
+            raise ValueError(f"optimizer must be 'adam' or 'lbfgs'; got {optimizer!r}")
+        self.hidden, self.epochs, self.lr, self.objective, self.optimizer = hidden, epochs, lr, objective, optimizer
         self.bounds = check_bounds(bounds, names if names is not None else (list(bounds) if bounds else None))
         self.names = list(self.bounds)
         self.n_newton, self.seed, self.device = n_newton, seed, device
@@ -117,11 +122,17 @@ class DPLModel:
         f = {k: v.to(dev) for k, v in f.items()}
         obs = {k: v.to(dev) for k, v in obs.items()}
         problem._tensors = (f, obs)
-        opt = torch.optim.Adam([p for n in self.nets_ for p in n.parameters()], lr=self.lr)
+        weights = [p for n in self.nets_ for p in n.parameters()]
+        opt = (torch.optim.Adam(weights, lr=self.lr) if self.optimizer == "adam" else
+               torch.optim.LBFGS(weights, lr=1.0, max_iter=self.epochs, max_eval=self.epochs,
+                                 line_search_fn="strong_wolfe", tolerance_grad=1e-12, tolerance_change=1e-14))
         starts = np.cumsum([0] + [len(g) for g in groups])
         rows, t0 = [], time.perf_counter()
-        bar = tqdm(range(self.epochs), desc="dPL training", disable=not progress, leave=False)
-        for epoch in bar:
+        bar = tqdm(total=self.epochs, desc="dPL training", disable=not progress, leave=False)
+
+        def closure():
+            if len(rows) >= self.epochs:
+                return torch.tensor(np.inf, dtype=torch.float64)
             opt.zero_grad()
             parts = [self._params(net, x) for net, x in zip(self.nets_, xs)]
             params = {k: torch.cat([p[k] for p in parts]) for k in self.names}
@@ -133,11 +144,20 @@ class DPLModel:
             per_site = torch_loss(obs["et"], sim["et"], self.objective)
             value = sum(per_site[a:b].mean() for a, b in zip(starts[:-1], starts[1:]))
             value.backward()
-            opt.step()
-            rows.append((epoch + 1, (epoch + 1) * len(cols), float(value.detach()) / len(groups)))
+            rows.append((len(rows) + 1, (len(rows) + 1) * len(cols), float(value.detach()) / len(groups)))
+            bar.update()
             bar.set_postfix(loss=f"{rows[-1][2]:.3f}")
+            return value
+
+        try:
+            if self.optimizer == "lbfgs":
+                opt.step(closure)
+            while len(rows) < self.epochs and self.optimizer == "adam":
+                opt.step(closure)
+        finally:
+            bar.close()
         self.history_ = pd.DataFrame(rows, columns=["epoch", "n_evaluations", "loss"])
-        self.n_evaluations_ = int(self.epochs * len(cols))
+        self.n_evaluations_ = int(len(rows) * len(cols))
         self.wall_s_ = time.perf_counter() - t0
         self.groups_ = groups
         return self

@@ -334,13 +334,15 @@ def pareto_search(problem: CalibrationProblem, *, budget: int = 400, batch: int 
     return table
 
 
-def gradient_sites(sites: xr.Dataset, *, steps: int = 40, lr: float = 0.1, names=None, bounds=None,
-                   objective: str = "rmse", n_newton: int = 3, progress: bool = False) -> xr.Dataset:
-    """Adam calibration of every site at once: per-site parameters, one batched torch year per step.
+def gradient_sites(sites: xr.Dataset, *, steps: int = 40, lr: float = 0.1, method: str = "adam", names=None,
+                   bounds=None, objective: str = "rmse", n_newton: int = 3, progress: bool = False) -> xr.Dataset:
+    """Gradient calibration of every site at once: per-site parameters, one batched torch year per step.
 
-    Adam updates each parameter on its own, so minimising the sum of the
-    sites' losses is exactly one independent Adam run per site; batching only
-    shares the cost of a model run. Each step counts one model evaluation per site.
+    ``method="adam"``: Adam updates each parameter on its own, so minimising
+    the sum of the sites' losses is exactly one independent Adam run per site;
+    batching only shares the cost of a model run. ``method="lbfgs"``: L-BFGS
+    (strong-Wolfe line search) on the sum, the sites sharing the line search.
+    Each model run counts one evaluation per site.
 
     Returns
     -------
@@ -354,22 +356,41 @@ def gradient_sites(sites: xr.Dataset, *, steps: int = 40, lr: float = 0.1, names
     f, obs = problem.tensors()
     n = problem.n_sites
     lo, hi = (torch.tensor([b[i] for b in problem.bounds.values()], dtype=torch.float64) for i in (0, 1))
+    if method not in ("adam", "lbfgs"):
+        raise ValueError(f"method must be 'adam' or 'lbfgs'; got {method!r}")
     z = torch.zeros((n, problem.dim), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Adam([z], lr=lr)
+    opt = (torch.optim.Adam([z], lr=lr) if method == "adam" else
+           torch.optim.LBFGS([z], lr=1.0, max_iter=steps, max_eval=steps, line_search_fn="strong_wolfe",
+                             tolerance_grad=1e-12, tolerance_change=1e-14))
     from .model import simulate_torch
     from .objectives import torch_loss
 
     history, thetas, t0 = [], [], time.perf_counter()
-    for _ in tqdm(range(steps), desc="gradient (Adam, all sites)", disable=not progress, leave=False):
+    bar = tqdm(total=steps, desc=f"gradient ({method}, all sites)", disable=not progress, leave=False)
+
+    def closure():
+        if len(history) >= steps:
+            return torch.tensor(np.inf, dtype=torch.float64)
         opt.zero_grad()
         theta = lo + (hi - lo) * torch.sigmoid(z)
         thetas.append(theta.detach().numpy().copy())
         values = {**problem.fixed, **{k: theta[:, i] for i, k in enumerate(problem.names)}}
         sim = simulate_torch(f, values["vcmax25"], values["g1"], values["whc"], n_newton=n_newton, outputs=("et",))
         per_site = torch_loss(obs["et"], sim["et"], objective)
-        per_site.sum().backward()
-        opt.step()
+        total = per_site.sum()
+        total.backward()
         history.append(per_site.detach().numpy().copy())
+        bar.update()
+        return total
+
+    try:
+        if method == "lbfgs":
+            opt.step(closure)
+        while len(history) < steps and method == "adam":
+            opt.step(closure)
+    finally:
+        bar.close()
+    steps = len(history)
     history = np.array(history)
     best = np.nanargmin(np.where(np.isfinite(history), history, np.inf), axis=0)  # best evaluated step per site
     theta = np.array(thetas)[best, np.arange(n)]
@@ -378,7 +399,8 @@ def gradient_sites(sites: xr.Dataset, *, steps: int = 40, lr: float = 0.1, names
         one = CalibrationProblem(sites.isel(site=i), objective=objective, names=problem.names, bounds=problem.bounds)
         one._record(theta[i][None], one(theta[i][None]))
         one.n_evaluations = steps
-        results.append(one.result("Adam (gradient, batched)", wall_s=time.perf_counter() - t0))
+        results.append(one.result(f"{'Adam' if method == 'adam' else 'L-BFGS'} (gradient, batched)",
+                                  wall_s=time.perf_counter() - t0))
     out = results_table(results, sites["site"].values)
     out["history"] = (("step", "site"), history, {"long_name": "loss at the parameters of each step (torch model)"})
     out = out.assign_coords(step=np.arange(1, steps + 1))
