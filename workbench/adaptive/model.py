@@ -2,7 +2,7 @@
 
 The same physics as :func:`workbench.surrogates.simulate_year` (the canopy
 solve :func:`workbench.physics.canopy_fluxes` and the bucket day
-:func:`workbench.surrogates.emulator.bucket_day`), but with the state (the
+:func:`workbench.surrogates.emulator.bucket_update`), but with the state (the
 soil-water store) and the parameters handed in and out every day, so that a
 filter or an agent can change them while the model runs. Every function works
 on a batch of points at once (scenarios x ensemble members x candidates): one
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..physics.canopy import canopy_fluxes
-from ..surrogates.emulator import EMULATOR_PARAMETERS, bucket_day, bucket_stress
+from ..surrogates.emulator import EMULATOR_PARAMETERS, bucket_update, bucket_stress
 
 __all__ = ["PARAMETERS", "PARAM_NAMES", "FORCING", "step_day", "clip_parameters", "run_fixed"]
 
@@ -92,7 +92,7 @@ def step_day(store, day: dict, params, *, co2=400.0):
     out = canopy_fluxes(rs=day["rs"], tmean=day["tmean"], vpd=day["vpd"], co2=co2, wind=day["wind"],
                         pressure=day["pressure"], lai=day["lai"], vcmax25=vc, water_stress=stress,
                         g1=np.broadcast_to(g1, stress.shape), warn=False)
-    et, le, _runoff, new_store = bucket_day(store, whc, out["le"], day["tmean"], day["precip"])
+    et, le, _runoff, new_store = bucket_update(store, whc, out["le"], day["tmean"], day["precip"])
     return et, le, new_store
 
 

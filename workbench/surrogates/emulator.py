@@ -29,11 +29,11 @@ from scipy import optimize
 from scipy.stats import qmc
 from tqdm.auto import tqdm
 
-from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, canopy_fluxes
+from ..physics.canopy import CANOPY_INPUTS, CANOPY_PARAMETERS, _namespace, canopy_fluxes
 from ..units import convert
 from .._warn import warn as _warn
 
-__all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "bucket_stress", "bucket_day", "cell_climate",
+__all__ = ["EMULATOR_PARAMETERS", "CLIMATE_FEATURES", "simulate_year", "bucket_stress", "bucket_update", "cell_climate",
            "emulator_dataset", "emulator_features", "emulator_targets", "calibrate", "stack_cells", "monthly_et",
            "tower_monthly_et", "calibration_profile"]
 
@@ -80,6 +80,55 @@ def _param_array(value, name, shape):
             from None
 
 
+def bucket_stress(store, cap):
+    """Soil-water stress [1] from the start-of-day store: ``clip((W - 0.15 whc) / (0.5 whc), 0, 1)``.
+
+    Works on NumPy arrays and torch tensors alike (the differentiable year of
+    :mod:`workbench.calibrate` steps the same bucket).
+    """
+    xp = _namespace(store, cap)
+    return xp.clip((store - 0.15 * cap) / (0.5 * cap), 0.0, 1.0)
+
+
+def bucket_update(store, cap, le, tmean, precip):
+    """One day of the bucket: ET limited by the water present, overflow above ``whc`` runs off.
+
+    Parameters
+    ----------
+    store, cap : array-like
+        Start-of-day store and capacity ``whc`` [mm].
+    le : array-like
+        Canopy latent heat flux [W m-2]; dew (negative LE) is not added to the store.
+    tmean : array-like
+        Air temperature [degC] (for the latent heat of vaporisation).
+    precip : array-like
+        Precipitation [mm d-1].
+
+    Returns
+    -------
+    tuple
+        ``et`` [mm d-1], ``le`` [W m-2] scaled to the water present, ``runoff``
+        [mm d-1] and the next day's store [mm]; NumPy arrays or torch tensors
+        like the inputs.
+
+    Examples
+    --------
+    >>> et, le, runoff, store = bucket_update(1.0, 100.0, 200.0, 20.0, 0.0)
+    >>> float(et), float(store)  # 7 mm of demand, 1 mm of water
+    (1.0, 0.0)
+    """
+    from ..physics.et import le_to_et
+
+    xp = _namespace(store, cap, le, tmean, precip)
+    le_pos = xp.clip(le, 0.0, None)
+    et_pot = le_to_et.kernel(le_pos, tmean)
+    available = store + precip
+    et = xp.minimum(et_pot, available)
+    le_used = le_pos * xp.where(et_pot > 0, et / xp.where(et_pot > 0, et_pot, 1.0), 1.0)
+    runoff = xp.clip(available - et - cap, 0.0, None)
+    return et, le_used, runoff, xp.minimum(available - et, cap)
+
+
 def _process_step(model):
     """Canopy fluxes for one day: the physics, or a process surrogate with the same inputs."""
     if model is None:
@@ -100,60 +149,6 @@ def _process_step(model):
         cols = {n: ym[:, i].reshape(inputs["rs"].shape) for i, n in enumerate(model.target_names_)}
         return cols["le"], cols["an"], model.out_of_range(xm).any(1).reshape(inputs["rs"].shape)
     return surrogate
-
-
-def bucket_stress(store, cap):
-    """Soil-water stress [1] from the start-of-day store: ``clip((W - 0.15 whc) / (0.5 whc), 0, 1)``.
-
-    Examples
-    --------
-    >>> float(bucket_stress(45.0, 100.0)), float(bucket_stress(10.0, 100.0)), float(bucket_stress(90.0, 100.0))
-    (0.6, 0.0, 1.0)
-    """
-    return np.clip((store - 0.15 * cap) / (0.5 * cap), 0.0, 1.0)
-
-
-def bucket_day(store, cap, le, tmean, precip):
-    """One day of the soil-water bucket, given the canopy's latent heat demand.
-
-    ET cannot exceed the water present (start-of-day store plus the day's
-    precipitation); dew (negative LE) is not added to the store; water above
-    ``cap`` runs off. :func:`simulate_year` steps this every day; a model that
-    runs day by day with explicit state (e.g. :mod:`workbench.adaptive`) calls it too.
-
-    Parameters
-    ----------
-    store : array-like
-        Soil water at the start of the day [mm].
-    cap : array-like
-        Water holding capacity ``whc`` [mm].
-    le : array-like
-        Canopy latent heat flux demand [W m-2].
-    tmean : array-like
-        Air temperature [degC] (for the latent heat of vaporisation).
-    precip : array-like
-        Precipitation [mm d-1].
-
-    Returns
-    -------
-    et, le, runoff, store : numpy.ndarray
-        ET [mm d-1], the water-limited LE [W m-2], runoff [mm d-1] and the next day's store [mm].
-
-    Examples
-    --------
-    >>> et, le, runoff, store = bucket_day(1.0, 100.0, 300.0, 20.0, 0.0)  # demand ~10 mm, 1 mm present
-    >>> float(et), float(store), float(runoff)
-    (1.0, 0.0, 0.0)
-    """
-    from ..physics import le_to_et
-
-    le_pos = np.maximum(le, 0.0)  # dew (negative LE) is not added to the store
-    et_pot = np.asarray(le_to_et(le_pos, tmean), dtype=float)
-    available = store + precip
-    et = np.minimum(et_pot, available)
-    le_out = le_pos * np.where(et_pot > 0, et / np.where(et_pot > 0, et_pot, 1.0), 1.0)
-    runoff = np.maximum(available - et - cap, 0.0)
-    return et, le_out, runoff, np.minimum(available - et, cap)
 
 
 def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1"], whc=150.0, co2=_CO2,
@@ -209,9 +204,9 @@ def simulate_year(forcing: xr.Dataset, *, vcmax25=60.0, g1=CANOPY_PARAMETERS["g1
                       "wind": f["wind"][i], "pressure": f["pressure"][i], "lai": f["lai"][i], "vcmax25": vc,
                       "water_stress": stress}
             le, an, flagged[i] = step(inputs, g1a)
-            out["et"][i], out["le"][i], out["runoff"][i], new_store = bucket_day(store, cap, le, f["tmean"][i],
-                                                                                f["precip"][i])
-            out["an"][i], out["water_stress"][i], out["soil_water"][i] = an, stress, store
+            et, out["le"][i], out["runoff"][i], new_store = bucket_update(store, cap, le, f["tmean"][i],
+                                                                         f["precip"][i])
+            out["et"][i], out["an"][i], out["water_stress"][i], out["soil_water"][i] = et, an, stress, store
             store = new_store
     finally:
         days.close()

@@ -8,7 +8,7 @@ reachable from here, loaded on first use.
 from .._lazy import study_getattr
 from ._base import label, plot_et_comparison, plot_map, plot_scatter, plot_series
 
-_STUDIES = ("symbolic", "surrogates", "intercompare", "adaptive", "explain")
+_STUDIES = ("symbolic", "surrogates", "intercompare", "adaptive", "explain", "calibrate")
 
 __all__ = ["label", "plot_map", "plot_series", "plot_scatter", "plot_et_comparison", *_STUDIES]
 

@@ -8,7 +8,7 @@ also reachable from here, loaded on first use.
 from .._lazy import study_getattr
 from ._base import SeriesExplorer
 
-_STUDIES = ("symbolic", "surrogates", "intercompare", "adaptive", "explain")
+_STUDIES = ("symbolic", "surrogates", "intercompare", "adaptive", "explain", "calibrate")
 
 __all__ = ["SeriesExplorer", *_STUDIES]
 
