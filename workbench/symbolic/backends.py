@@ -185,7 +185,8 @@ class _OperonRunner:
         self.model = SymbolicRegressor(
             allowed_symbols=symbols, objectives=["r2", "length"], max_length=int(s["max_complexity"]),
             population_size=int(s["population_size"]), n_threads=int(s["n_threads"]),
-            optimizer_iterations=10, max_evaluations=10**12, model_selection_criterion="mean_squared_error",
+            **{"optimizer_iterations": 10, "max_evaluations": 10**12, "model_selection_criterion": "mean_squared_error",
+               **s.get("backend_options", {})},
         )
 
     def step(self, generations: int, max_time: float | None, k: int) -> list[str]:
@@ -214,7 +215,7 @@ class _GplearnRunner:
             function_set=tuple(OPERATORS[o][1] for o in s["operators"]), metric="mse",
             parsimony_coefficient=0.001, init_depth=(2, 5), const_range=(-5.0, 5.0),
             p_crossover=0.7, p_subtree_mutation=0.1, p_hoist_mutation=0.05, p_point_mutation=0.1,
-            max_samples=1.0, warm_start=True, n_jobs=1, random_state=int(s["seed"]),
+            max_samples=1.0, warm_start=True, n_jobs=1, random_state=int(s["seed"]), **s.get("backend_options", {}),
         )
 
     def step(self, generations: int, max_time: float | None, k: int) -> list[str]:
@@ -270,6 +271,7 @@ class _PySRRunner:
             run_id="pysr",
             model_selection="best",
             progress=False,
+            **s.get("backend_options", {}),
         )
 
     def step(self, generations: int, max_time: float | None, k: int) -> list[str]:
