@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import xarray as xr
 
+from .._config import warn_user
 from .et import fao56_penman_monteith, hargreaves_samani, priestley_taylor
 from .psychrometrics import mean_saturation_vapour_pressure, saturation_vapour_pressure
 from .radiation import extraterrestrial_radiation
@@ -156,7 +155,7 @@ def reference_et(ds: xr.Dataset, methods=None, *, on_missing: str = "raise") -> 
             if on_missing == "raise":
                 raise ValueError(reason + f" (it has {sorted(ds.data_vars)})")
             skipped[method] = reason
-            warnings.warn(f"skipping {reason}", stacklevel=2)
+            warn_user(f"skipping {reason}")
             continue
         if method == "fao56_penman_monteith":
             both = "tmax" in ds and "tmin" in ds

@@ -33,7 +33,7 @@ from .front import Equation, ParetoFront
 from .towers import tower_features
 
 __all__ = ["site_folds", "JarvisPenmanMonteith", "fit_priestley_taylor", "cross_validate", "CVResult",
-           "summarise", "METHOD_LABELS"]
+           "summarise", "ratios", "fao56_changes", "METHOD_LABELS"]
 
 METHOD_LABELS = {
     "symbolic": "symbolic equation", "fao56_pm": "FAO-56 PM (grass reference, potential)",
@@ -154,15 +154,15 @@ class JarvisPenmanMonteith:
         return self._predict(X, self.params_)
 
 
-def _black_boxes(seed):
+def _black_boxes(seed, iterations=300):
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.neural_network import MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     return {
-        "gbm": HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=seed),
-        "mlp": make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(32, 16), alpha=1e-3, max_iter=300,
+        "gbm": HistGradientBoostingRegressor(max_iter=iterations, learning_rate=0.05, random_state=seed),
+        "mlp": make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(32, 16), alpha=1e-3, max_iter=iterations,
                                                             early_stopping=True, random_state=seed)),
     }
 
@@ -193,6 +193,8 @@ class CVResult:
     seconds : DataFrame
         Wall time per fold and step.
     features : list of str
+    models : list of dict
+        The fitted baselines of each fold (``alpha``, ``pm_jarvis``, ``gbm``, ``mlp``).
     """
 
     predictions: pd.DataFrame
@@ -203,12 +205,18 @@ class CVResult:
     params: pd.DataFrame
     seconds: pd.DataFrame
     features: list = field(default_factory=list)
+    models: list = field(default_factory=list)
+
+    def inputs_used(self) -> pd.DataFrame:
+        """Which inputs each fold's chosen equation uses (rows: folds, columns: features)."""
+        return pd.DataFrame([{f: f in {s.name for s in eq.expr.free_symbols} for f in self.features}
+                             for eq in self.equations]).rename_axis("fold")
 
 
 def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aero", "vpd", "water"), *,
                    n_folds: int = 5, water: Sequence[str] = ("water",), search: dict | None = None,
-                   max_train_rows: int = 1500, black_boxes: bool = True, seed: int = 0, progress: bool = True,
-                   callback=None) -> CVResult:
+                   max_train_rows: int = 1500, black_boxes: bool = True, black_box_iter: int = 300, seed: int = 0,
+                   progress: bool = True, callback=None) -> CVResult:
     """Grouped (leave-sites-out) cross-validation of the symbolic search against the baselines.
 
     Parameters
@@ -228,6 +236,8 @@ def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aer
         Rows the search sees per fold (a seeded subset of the training days).
     black_boxes : bool
         Also fit gradient boosting and the MLP.
+    black_box_iter : int
+        Boosting iterations and MLP epochs (fewer in fast mode).
     seed : int
     progress : bool
         A tqdm bar over the folds.
@@ -272,7 +282,7 @@ def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aer
         harg[b] = physics.hargreaves_samani(table["tmean"].to_numpy()[b], table["tmax"].to_numpy()[b],
                                             table["tmin"].to_numpy()[b], table["ra"].to_numpy()[b])
     drivers = [c for c in ("rn", "g", "rs", "tmean", "vpd", "wind", "pressure", *water) if c in table]
-    preds, eqs, fronts, viol, params, secs = [], [], [], [], [], []
+    preds, eqs, fronts, viol, params, secs, fitted = [], [], [], [], [], [], []
     for k, (train_sites, test_sites) in enumerate(tqdm(folds, desc="site folds", disable=not progress)):
         t0 = time.perf_counter()
         is_test = table["site"].isin(test_sites).to_numpy()
@@ -298,11 +308,14 @@ def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aer
         t2 = time.perf_counter()
         sims = {"symbolic": eq(test), "fao56_pm": fao[is_test], "priestley_taylor": alpha * test["eq"].to_numpy(),
                 "pm_jarvis": jarvis.predict(test), "hargreaves": harg[is_test]}
+        models_k = {"alpha": alpha, "pm_jarvis": jarvis}
         if black_boxes:
             with threadpool_limits(1):  # OpenMP threads fight over shared cores; one thread is faster here
-                for name, model in _black_boxes(seed + k).items():
+                for name, model in _black_boxes(seed + k, black_box_iter).items():
                     model.fit(train[features].to_numpy(), train["et"].to_numpy())
                     sims[name] = model.predict(test[features].to_numpy())
+                    models_k[name] = model
+        fitted.append(models_k)
         t3 = time.perf_counter()
         base = pd.DataFrame({"site": test["site"].to_numpy(), "time": test["time"].to_numpy(),
                              "season": test["season"].to_numpy(), "igbp": test.get("igbp", pd.Series("", index=test.index)).to_numpy(),
@@ -320,7 +333,7 @@ def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aer
         secs.append({"fold": k, "search_s": t1 - t0, "baselines_s": t2 - t1, "black_boxes_s": t3 - t2})
     violations = pd.concat(viol).rename_axis("model").reset_index()
     return CVResult(pd.concat(preds, ignore_index=True), eqs, fronts, folds, violations, pd.DataFrame(params),
-                    pd.DataFrame(secs), features)
+                    pd.DataFrame(secs), features, fitted)
 
 
 def _choose(front: ParetoFront, units_known: bool) -> Equation:
@@ -333,19 +346,60 @@ def _choose(front: ParetoFront, units_known: bool) -> Equation:
     raise RuntimeError("empty front")  # pragma: no cover - fit() raises before
 
 
-def summarise(result: CVResult, *, by: str | None = None) -> pd.DataFrame:
+def summarise(result: CVResult, *, by: str | None = None, sites: Sequence[str] | None = None) -> pd.DataFrame:
     """Median over held-out sites of RMSE, KGE and bias per method (optionally per ``by``: igbp, aridity).
 
     Per-site scores come from :func:`workbench.symbolic.studies.skill`
     (``intercompare.compute_metrics``); a method is scored only on the sites
-    where it has values (Hargreaves needs tmax/tmin).
+    where it has values (Hargreaves needs tmax/tmin). ``sites`` restricts the
+    summary to those sites (e.g. the ones with soil water).
     """
     from .studies import skill
 
     pred = result.predictions.assign(split="test")
+    if sites is not None:
+        pred = pred[pred["site"].isin(list(sites))]
     keys = ("site", "method") if by is None else (by, "site", "method")
     per_site = skill(pred, by=keys)
     group = ["method"] if by is None else [by, "method"]
     out = per_site.groupby(group).agg(rmse=("rmse", "median"), kge=("kge", "median"), bias=("bias", "median"),
                                       sites=("site", "nunique")).reset_index()
     return out
+
+
+def ratios(summary: pd.DataFrame, of: str = "symbolic") -> dict:
+    """Median held-out RMSE of ``of`` over that of each other method (the benchmark's ``sr_vs_*`` ratios).
+
+    Returns
+    -------
+    dict
+        ``{"sr_vs_pm_rmse": ..., "sr_vs_pt_rmse": ..., "sr_vs_pmgs_rmse": ..., "sr_vs_gbm_rmse": ...,
+        "sr_vs_mlp_rmse": ...}`` for the methods present.
+    """
+    rmse = summary.set_index("method")["rmse"]
+    if of not in rmse:
+        raise ValueError(f"method {of!r} is not in the summary; methods: {list(rmse.index)}")
+    keys = {"fao56_pm": "pm", "priestley_taylor": "pt", "pm_jarvis": "pmgs", "gbm": "gbm", "mlp": "mlp"}
+    return {f"sr_vs_{short}_rmse": float(rmse[of] / rmse[m]) for m, short in keys.items() if m in rmse}
+
+
+def fao56_changes(table: pd.DataFrame) -> pd.DataFrame:
+    """Where the shared FAO-56 baseline moved the numbers: mean ET_o per site before and after, and why.
+
+    *Before*: the symbolic study's old choice (``es`` from ``tmean``, G = 0).
+    *After*: :func:`workbench.physics.reference.fao56_reference` (``es`` from
+    tmax/tmin where both exist, the site's G), as ``physics.reference_et``.
+    """
+    from ..physics.reference import fao56_reference
+    from .studies import baselines
+
+    before = fao56_reference(table["rn"].to_numpy(), table["tmean"].to_numpy(), table["wind"].to_numpy(),
+                             table["vpd"].to_numpy(), pressure=table["pressure"].to_numpy())
+    after = baselines(table)["fao56_pm"].to_numpy()
+    frame = pd.DataFrame({"site": table["site"], "before_mm_d": before, "after_mm_d": after,
+                          "es_from_extremes": table["tmax"].notna() & table["tmin"].notna() if "tmax" in table else False,
+                          "site_g": table["g"] != 0 if "g" in table else False})
+    out = frame.groupby("site").agg(before_mm_d=("before_mm_d", "mean"), after_mm_d=("after_mm_d", "mean"),
+                                    days_es_from_extremes=("es_from_extremes", "sum"), days_with_g=("site_g", "sum"))
+    out["change_mm_d"] = out["after_mm_d"] - out["before_mm_d"]
+    return out.reset_index()

@@ -7,7 +7,6 @@ import json
 import math
 import re
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._config import warn_user
 from ..units import UnitError, parse_units
 from ._expr import canonical, make_symbols, parse_equation
 from .backends import check_operators, choose_backend, make_runner
@@ -327,8 +327,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             self.interrupted_ = True
             if not len(self.front_):
                 raise
-            warnings.warn(f"search interrupted after {done} generations; keeping the front of {len(self.front_)} "
-                          f"equations" + (f" (saved in {self.run_dir_})" if self.run_dir_ else ""), stacklevel=2)
+            warn_user(f"search interrupted after {done} generations; keeping the front of {len(self.front_)} "
+                      f"equations" + (f" (saved in {self.run_dir_})" if self.run_dir_ else ""))
         finally:
             bar.close()
         self.history_ = pd.DataFrame(history)
@@ -344,8 +344,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return self.front_.select(self.selection, satisfying_only=True)
         except ValueError:
             eq = min(self.front_, key=lambda e: e.violation)
-            warnings.warn(f"no equation on the front satisfies the shape constraints; chose the least violating "
-                          f"({eq.violation:.1%} of the check points)", stacklevel=3)
+            warn_user(f"no equation on the front satisfies the shape constraints; chose the least violating "
+                      f"({eq.violation:.1%} of the check points)")
             return eq
 
     def _score(self, candidates, names, aliases, X, y, w, f_units, t_units):

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .crossval import CVResult, JarvisPenmanMonteith, cross_validate, fit_priestley_taylor, site_folds, summarise
+from .crossval import (CVResult, JarvisPenmanMonteith, cross_validate, fao56_changes, fit_priestley_taylor, ratios,
+                       site_folds, summarise)
 from .front import Equation
 from .laws import LAWS, check_recovery, sample_law
 from .search import SymbolicRegressor
@@ -26,7 +27,7 @@ from .towers import SEASONS, TOWER_UNITS, aridity_class, tower_features, tower_t
 __all__ = [
     "recovery_study", "tower_table", "tower_features", "water_index", "aridity_class", "baselines", "leave_site_out",
     "skill", "sensitivities", "in_drivers", "pm_reference", "site_folds", "cross_validate", "summarise", "CVResult",
-    "JarvisPenmanMonteith", "fit_priestley_taylor", "TOWER_UNITS", "SEASONS",
+    "JarvisPenmanMonteith", "fit_priestley_taylor", "ratios", "fao56_changes", "TOWER_UNITS", "SEASONS",
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 __all__ = ["plot_pareto_front", "plot_recovery", "plot_skill", "plot_sensitivities", "plot_predictions",
-           "equation_table", "plot_cv_summary", "plot_violations"]
+           "equation_table", "plot_cv_summary", "plot_violations", "fold_equations"]
 
 
 def _hvplot():
@@ -200,3 +200,22 @@ def plot_violations(violations: pd.DataFrame, **hv_kwargs):
                    legend="top_right")
     options.update(hv_kwargs)
     return long.hvplot.bar(**options)
+
+
+def fold_equations(result, *, long_equation: int = 90):
+    """The chosen equation of each cross-validation fold as a Markdown table with LaTeX (not displayed).
+
+    Columns: fold, held-out sites, complexity [nodes], units check, shape violations, equation.
+    """
+    from IPython.display import Markdown
+
+    mark = {True: "✓", False: "✗", None: "–"}
+    lines = ['<div style="overflow-x: auto; max-width: 100%;">', "",
+             "| fold | held-out sites | complexity | units | shape violations | equation |",
+             "|---:|:---|---:|:---:|---:|:---|"]
+    for k, (eq, (_, test)) in enumerate(zip(result.equations, result.folds)):
+        shape = "–" if pd.isna(eq.violation) else f"{eq.violation:.1%}"
+        lines.append(f"| {k} | {', '.join(test)} | {eq.complexity} | {mark[eq.consistent]} | {shape} | "
+                     f"${_short_latex(eq.latex, long_equation)}$ |")
+    lines += ["", "</div>"]
+    return Markdown("\n".join(lines))

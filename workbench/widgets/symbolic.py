@@ -28,7 +28,8 @@ class HeldOutSiteExplorer(PlotExplorer):
         Methods ticked at the start (default: the symbolic equation, the
         fitted-conductance Penman-Monteith and FAO-56 PM).
     site : str, optional
-        Site shown first.
+        Site shown first when the predictions have it (else the first site
+        alphabetically, e.g. offline with virtual towers).
 
     Examples
     --------
@@ -46,7 +47,7 @@ class HeldOutSiteExplorer(PlotExplorer):
         sites = sorted(predictions["site"].unique())
         offered = list(predictions["method"].unique())
         default = [m for m in ("symbolic", "pm_jarvis", "fao56_pm") if m in offered] or offered[:1]
-        self.site = widgets.Dropdown(options=sites, value=site or sites[0], description="Site")
+        self.site = widgets.Dropdown(options=sites, value=site if site in sites else sites[0], description="Site")
         self.methods = widgets.SelectMultiple(options=offered, value=list(methods or default), description="Methods",
                                               rows=min(7, len(offered)))
         self._watch(self.site, self.methods)
