@@ -228,3 +228,16 @@ def test_clean_keeps_a_law_that_carries_a_huge_constant():
     assert cleaned.free_symbols == {x, y}
     assert sympy.Float(1e-14) not in cleaned.atoms(sympy.Float)  # an ineffective constant does go
     assert float(cleaned.coeff(y)) == pytest.approx(1.5)
+
+
+def test_black_boxes_are_scored_and_a_short_mlp_is_recorded_not_warned(table):
+    import warnings
+
+    small = table[table["site"].isin(["VL-01", "VL-02", "VL-03"])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", category=Warning)
+        res = cross_validate(small, FEATURES, n_folds=3, max_train_rows=200, progress=False, black_box_iter=3,
+                             search={"backend": "pyoperon", "niterations": 4, "population_size": 50})
+    assert {"gbm", "mlp"} <= set(res.predictions["method"])
+    assert not res.params["mlp_converged"].any()  # 3 epochs: stopped at the limit, recorded per fold
+    assert np.isfinite(res.predictions.loc[res.predictions["method"] == "gbm", "sim"]).all()

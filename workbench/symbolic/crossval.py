@@ -189,7 +189,9 @@ class CVResult:
     violations : DataFrame
         Per fold and model: share of check points breaking each shape constraint.
     params : DataFrame
-        Fitted baseline parameters per fold (α, Jarvis parameters).
+        Per fold: fitted baseline parameters (α, Jarvis parameters), the
+        chosen equation, and whether each black box converged within its
+        iteration limit (``gbm_converged``, ``mlp_converged``).
     seconds : DataFrame
         Wall time per fold and step.
     features : list of str
@@ -248,6 +250,7 @@ def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aer
     -------
     CVResult
     """
+    from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
@@ -308,11 +311,15 @@ def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aer
         t2 = time.perf_counter()
         sims = {"symbolic": eq(test), "fao56_pm": fao[is_test], "priestley_taylor": alpha * test["eq"].to_numpy(),
                 "pm_jarvis": jarvis.predict(test), "hargreaves": harg[is_test]}
-        models_k = {"alpha": alpha, "pm_jarvis": jarvis}
+        models_k, converged = {"alpha": alpha, "pm_jarvis": jarvis}, {}
         if black_boxes:
             with threadpool_limits(1):  # OpenMP threads fight over shared cores; one thread is faster here
                 for name, model in _black_boxes(seed + k, black_box_iter).items():
-                    model.fit(train[features].to_numpy(), train["et"].to_numpy())
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", ConvergenceWarning)
+                        model.fit(train[features].to_numpy(), train["et"].to_numpy())
+                    # a short (fast-mode) MLP stops at its epoch limit: recorded per fold, not a warning per fold
+                    converged[name] = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
                     sims[name] = model.predict(test[features].to_numpy())
                     models_k[name] = model
         fitted.append(models_k)
@@ -329,7 +336,7 @@ def cross_validate(table: pd.DataFrame, features: Sequence[str] = ("eq", "pm_aer
         fronts.append(sr.front_)
         params.append({"fold": k, "test_sites": ", ".join(test_sites), "alpha": alpha, **jarvis.params_,
                        "equation": str(eq), "complexity": eq.complexity, "violation": eq.violation,
-                       "consistent": eq.consistent})
+                       "consistent": eq.consistent, **{f"{m}_converged": c for m, c in converged.items()}})
         secs.append({"fold": k, "search_s": t1 - t0, "baselines_s": t2 - t1, "black_boxes_s": t3 - t2})
     violations = pd.concat(viol).rename_axis("model").reset_index()
     return CVResult(pd.concat(preds, ignore_index=True), eqs, fronts, folds, violations, pd.DataFrame(params),
