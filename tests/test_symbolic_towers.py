@@ -241,3 +241,20 @@ def test_black_boxes_are_scored_and_a_short_mlp_is_recorded_not_warned(table):
     assert {"gbm", "mlp"} <= set(res.predictions["method"])
     assert not res.params["mlp_converged"].any()  # 3 epochs: stopped at the limit, recorded per fold
     assert np.isfinite(res.predictions.loc[res.predictions["method"] == "gbm", "sim"]).all()
+
+
+def test_prediction_plot_draws_missing_days_as_gaps():
+    from workbench.viz.symbolic import plot_predictions
+    from workbench.widgets.symbolic import HeldOutSiteExplorer
+
+    days = pd.to_datetime(["2011-08-30", "2011-08-31", "2011-12-01", "2011-12-02"])  # Sep-Nov removed
+    pred = pd.DataFrame({"site": "AU-Rig", "time": days, "method": "symbolic", "obs": [1.0, 2, 3, 4],
+                         "sim": [1.5, 2, 3, 4]})
+    plot = plot_predictions(pred, "AU-Rig", methods=["symbolic"])
+    data = next(iter(plot.data.values())).data  # one curve per series, on the full daily axis
+    assert len(data) == 95  # every day from 30 Aug to 2 Dec
+    gap = data.loc["2011-09-01":"2011-11-30"]
+    assert len(gap) == 91 and gap[["symbolic", "observed"]].isna().all().all()  # NaN: a break in the line
+    assert data.loc["2011-08-31", "observed"] == 2.0
+    ui = HeldOutSiteExplorer(pred, site="XX-Not")  # a site the predictions lack: the first one instead
+    assert ui.settings() == {"site": "AU-Rig", "methods": ["symbolic"]}
