@@ -22,10 +22,11 @@ Usage::
     python benchmarks/sr_recovery.py --quick    # a smoke run (about 1-2 minutes)
     python benchmarks/sr_recovery.py --seeds 5
 
-    python benchmarks/sr_recovery.py --pm-only  # only the Penman-Monteith part
+    python benchmarks/sr_recovery.py --pm-only  # only the Penman-Monteith part (up to 25 minutes)
+    python benchmarks/sr_recovery.py --with-pm  # everything
 
-Ends with ``RESULT pt_recovered=<of N> pt_median_s=<s> speedup_vs_gplearn=<x> pm_form_recovered=<of 5>
-pm_median_s=<s>``.
+Ends with ``RESULT pt_recovered=<of N> pt_median_s=<s> speedup_vs_gplearn=<x>`` (plus
+``pm_form_recovered=<of 5> pm_median_s=<s>`` with ``--with-pm``).
 """
 
 from __future__ import annotations
@@ -143,19 +144,23 @@ def main(argv=None):
     parser.add_argument("--pm-raw", type=float, default=0.0,
                         help="seconds per PM search on the raw inputs (0: skip; a 120 s run found 0 of 2)")
     parser.add_argument("--pm-only", action="store_true", help="run only the Penman-Monteith part")
+    parser.add_argument("--with-pm", action="store_true",
+                        help="also run the Penman-Monteith part (benchmarks/sr_towers.py runs it by default)")
     args = parser.parse_args(argv)
     args.seeds = args.seeds or (3 if args.quick else 10)
     args.tower_budget = args.tower_budget or (15.0 if args.quick else 60.0)
     warnings.filterwarnings("ignore", category=UserWarning)
     start = time.perf_counter()
     print(f"sr_recovery: {os.cpu_count()} CPUs, searches on 2 threads, seeds={args.seeds}, quick={args.quick}")
-    pm = pm_part(args)
-    pm_line = f"pm_form_recovered={int(pm.recovered.sum())} pm_median_s={pm.seconds.median():.1f}"
-    if args.pm_raw > 0:
-        pm_line += f" pm_raw_recovered={int(pm.raw_recovered.sum())}"
+    pm_line = ""
+    if args.pm_only or args.with_pm:
+        pm = pm_part(args)
+        pm_line = f" pm_form_recovered={int(pm.recovered.sum())} pm_median_s={pm.seconds.median():.1f}"
+        if args.pm_raw > 0:
+            pm_line += f" pm_raw_recovered={int(pm.raw_recovered.sum())}"
     if args.pm_only:
         print(f"total {time.perf_counter() - start:.0f} s")
-        print(f"RESULT {pm_line}")
+        print(f"RESULT{pm_line}")
         return
     rec = recovery_part(args)
     table = rec.groupby(["law", "noise", "backend"]).agg(recovered=("recovered", "sum"), runs=("recovered", "size"),
@@ -166,7 +171,7 @@ def main(argv=None):
     pt = rec[(rec.law == "priestley_taylor") & (rec.noise == 0.01) & (rec.backend == "pyoperon")]
     print(f"total {time.perf_counter() - start:.0f} s")
     print(f"RESULT pt_recovered={int(pt.recovered.sum())} pt_median_s={pt.seconds.median():.1f} "
-          f"speedup_vs_gplearn={speedup:.1f} {pm_line}")
+          f"speedup_vs_gplearn={speedup:.1f}{pm_line}")
 
 
 if __name__ == "__main__":
