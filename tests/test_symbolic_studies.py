@@ -53,10 +53,12 @@ def test_fluxnet_tower_table_matches_the_raw_csv():
 def test_baselines_are_the_physics_formulas(virtual):
     b = baselines(virtual)
     row = virtual.iloc[100]
-    es = physics.saturation_vapour_pressure(row["tmean"])
-    assert b["fao56_pm"].iloc[100] == pytest.approx(
-        physics.fao56_penman_monteith(row["rn"], row["tmean"], row["wind"], es, es - row["vpd"], pressure=row["pressure"]))
-    assert b["priestley_taylor"].iloc[100] == pytest.approx(physics.priestley_taylor(row["rn"], row["tmean"], pressure=row["pressure"]))
+    # the FAO-56 choices (shared with physics.reference_et): es from tmax/tmin, the site's G
+    es = physics.mean_saturation_vapour_pressure(row["tmax"], row["tmin"])
+    assert b["fao56_pm"].iloc[100] == pytest.approx(physics.fao56_penman_monteith(
+        row["rn"], row["tmean"], row["wind"], es, es - row["vpd"], g=row["g"], pressure=row["pressure"]))
+    assert b["priestley_taylor"].iloc[100] == pytest.approx(
+        physics.priestley_taylor(row["rn"], row["tmean"], g=row["g"], pressure=row["pressure"]))
     assert b["hargreaves_samani"].iloc[100] == pytest.approx(
         physics.hargreaves_samani(row["tmean"], row["tmax"], row["tmin"], row["ra"]))
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
-
+import numpy as np
 import xarray as xr
 
+from .._config import warn_user
 from .et import fao56_penman_monteith, hargreaves_samani, priestley_taylor
 from .psychrometrics import mean_saturation_vapour_pressure, saturation_vapour_pressure
 from .radiation import extraterrestrial_radiation
 
-__all__ = ["REFERENCE_METHODS", "reference_et"]
+__all__ = ["REFERENCE_METHODS", "fao56_reference", "reference_et"]
 
 # The dataset variables (workbench vocabulary) each method needs.
 REFERENCE_METHODS: dict[str, tuple[str, ...]] = {
@@ -20,10 +20,69 @@ REFERENCE_METHODS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _saturation(ds: xr.Dataset) -> xr.DataArray:
-    if "tmax" in ds and "tmin" in ds:
-        return mean_saturation_vapour_pressure(ds["tmax"], ds["tmin"])
-    return saturation_vapour_pressure(ds["tmean"])
+def fao56_reference(rn, tmean, wind, vpd, *, tmax=None, tmin=None, g=None, pressure=101.3):
+    r"""FAO-56 grass-reference ET with the FAO-56 choices made once, for every caller.
+
+    The one place where the workbench turns tower or grid forcing into FAO-56
+    Penman-Monteith ET_o (Eq. 6): :func:`reference_et` and the symbolic
+    study's baselines (:func:`workbench.symbolic.studies.baselines`) both call
+    it, so their numbers agree.
+
+    - ``e_s`` from the daily extremes, :math:`(e^\circ(T_{max}) + e^\circ(T_{min}))/2`
+      (FAO-56 Eq. 12), where ``tmax`` and ``tmin`` are given, else
+      :math:`e^\circ(T_{mean})`; ``e_a = e_s - VPD``.
+    - ``g`` the site's soil heat flux where given; missing values (NaN) are
+      taken as 0, FAO-56's daily assumption (Eq. 42); ``None`` means 0.
+
+    ET_o is a *potential* rate of a well-watered 0.12 m grass: held against the
+    ET of a real (often water-limited, often not grass) surface it over-predicts
+    dry seasons by design.
+
+    Parameters
+    ----------
+    rn : float, numpy.ndarray or xarray.DataArray
+        Net radiation [MJ m-2 d-1] (a DataArray in W m-2 is converted).
+    tmean : float, numpy.ndarray or xarray.DataArray
+        Mean daily air temperature [degC].
+    wind : float, numpy.ndarray or xarray.DataArray
+        Wind speed at 2 m [m s-1].
+    vpd : float, numpy.ndarray or xarray.DataArray
+        Vapour pressure deficit [kPa].
+    tmax, tmin : float, numpy.ndarray or xarray.DataArray, optional
+        Daily maximum and minimum air temperature [degC]; both or neither.
+    g : float, numpy.ndarray or xarray.DataArray, optional
+        Soil heat flux [MJ m-2 d-1] (a DataArray in W m-2 is converted).
+    pressure : float, numpy.ndarray or xarray.DataArray, optional
+        Air pressure [kPa].
+
+    Returns
+    -------
+    float, numpy.ndarray or xarray.DataArray
+        ET_o [mm d-1], named ``"et_fao56"``.
+
+    References
+    ----------
+    Allen et al. (1998) FAO-56, Eqs. 6, 12 and 42; Examples 17 and 18.
+
+    Examples
+    --------
+    >>> et = fao56_reference(13.28, 16.9, 2.078, 1.997 - 1.409, tmax=21.5, tmin=12.3, pressure=100.1)
+    >>> print(f"{et:.2f}")  # FAO-56 Example 18, Uccle 6 July
+    3.88
+    """
+    if (tmax is None) != (tmin is None):
+        raise ValueError("give both tmax and tmin [degC] (FAO-56 Eq. 12) or neither; got only "
+                         + ("tmax" if tmin is None else "tmin"))
+    es = saturation_vapour_pressure(tmean) if tmax is None else mean_saturation_vapour_pressure(tmax, tmin)
+    if g is None:
+        g = 0.0
+    elif isinstance(g, xr.DataArray):
+        g = g.fillna(0.0)
+    elif np.ndim(g):
+        g = np.where(np.isfinite(np.asarray(g, dtype=float)), g, 0.0)
+    elif not np.isfinite(g):
+        g = 0.0
+    return fao56_penman_monteith(rn, tmean, wind, es, es - vpd, g=g, pressure=pressure)
 
 
 def _optional(ds: xr.Dataset, name: str, default):
@@ -96,12 +155,12 @@ def reference_et(ds: xr.Dataset, methods=None, *, on_missing: str = "raise") -> 
             if on_missing == "raise":
                 raise ValueError(reason + f" (it has {sorted(ds.data_vars)})")
             skipped[method] = reason
-            warnings.warn(f"skipping {reason}", stacklevel=2)
+            warn_user(f"skipping {reason}")
             continue
         if method == "fao56_penman_monteith":
-            es = _saturation(ds)
-            ea = es - ds["vpd"]
-            result = fao56_penman_monteith(ds["rn"], ds["tmean"], ds["wind"], es, ea, g=g, pressure=pressure)
+            both = "tmax" in ds and "tmin" in ds
+            result = fao56_reference(ds["rn"], ds["tmean"], ds["wind"], ds["vpd"], g=g, pressure=pressure,
+                                     tmax=ds["tmax"] if both else None, tmin=ds["tmin"] if both else None)
         elif method == "priestley_taylor":
             result = priestley_taylor(ds["rn"], ds["tmean"], g=g, pressure=pressure)
         else:

@@ -21,11 +21,12 @@ import os
 import re
 import shutil
 import sys
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from .._config import warn_user
 
 __all__ = ["BACKENDS", "OPERATORS", "pysr_status", "choose_backend", "available_backends", "BackendNotice"]
 
@@ -139,7 +140,7 @@ def choose_backend(backend: str = "auto") -> str:
         if status["pyoperon"] != "ok":
             raise ImportError(f"no symbolic-regression back-end can run: pysr: {status['pysr']}; pyoperon: {status['pyoperon']}")
         if not _NOTICE_GIVEN:
-            warnings.warn(f"backend='auto' uses pyoperon (offline): {status['pysr']}", BackendNotice, stacklevel=3)
+            warn_user(f"backend='auto' uses pyoperon (offline): {status['pysr']}", BackendNotice)
             _NOTICE_GIVEN = True
         return "pyoperon"
     if status[backend] != "ok":
@@ -185,7 +186,8 @@ class _OperonRunner:
         self.model = SymbolicRegressor(
             allowed_symbols=symbols, objectives=["r2", "length"], max_length=int(s["max_complexity"]),
             population_size=int(s["population_size"]), n_threads=int(s["n_threads"]),
-            optimizer_iterations=10, max_evaluations=10**12, model_selection_criterion="mean_squared_error",
+            **{"optimizer_iterations": 10, "max_evaluations": 10**12, "model_selection_criterion": "mean_squared_error",
+               **s.get("backend_options", {})},
         )
 
     def step(self, generations: int, max_time: float | None, k: int) -> list[str]:
@@ -214,7 +216,7 @@ class _GplearnRunner:
             function_set=tuple(OPERATORS[o][1] for o in s["operators"]), metric="mse",
             parsimony_coefficient=0.001, init_depth=(2, 5), const_range=(-5.0, 5.0),
             p_crossover=0.7, p_subtree_mutation=0.1, p_hoist_mutation=0.05, p_point_mutation=0.1,
-            max_samples=1.0, warm_start=True, n_jobs=1, random_state=int(s["seed"]),
+            max_samples=1.0, warm_start=True, n_jobs=1, random_state=int(s["seed"]), **s.get("backend_options", {}),
         )
 
     def step(self, generations: int, max_time: float | None, k: int) -> list[str]:
@@ -270,6 +272,7 @@ class _PySRRunner:
             run_id="pysr",
             model_selection="best",
             progress=False,
+            **s.get("backend_options", {}),
         )
 
     def step(self, generations: int, max_time: float | None, k: int) -> list[str]:

@@ -35,6 +35,12 @@ class Equation:
         Binary-tree size (see :func:`workbench.symbolic.complexity`).
     units : UnitCheck
         Dimensional check against the target's units.
+    violation : float
+        Share of the check points [0-1] where the equation breaks the search's
+        shape constraints (:class:`workbench.symbolic.ShapeConstraints`);
+        NaN when not checked.
+    penalty : float
+        Weight of ``violation`` in the ranking :attr:`objective`.
     """
 
     expr: sympy.Expr
@@ -42,6 +48,20 @@ class Equation:
     loss: float
     complexity: int
     units: UnitCheck = field(default_factory=lambda: UnitCheck(None))
+    violation: float = math.nan
+    penalty: float = 0.0
+
+    @property
+    def objective(self) -> float:
+        """The loss the front ranks by: ``loss * (1 + penalty * violation)`` (the loss when not checked)."""
+        if math.isnan(self.violation) or not self.penalty:
+            return self.loss
+        return self.loss * (1.0 + self.penalty * self.violation)
+
+    @property
+    def satisfies(self) -> bool | None:
+        """Whether the equation breaks no shape constraint (None: not checked)."""
+        return None if math.isnan(self.violation) else self.violation == 0.0
 
     @property
     def consistent(self) -> bool | None:
@@ -85,6 +105,7 @@ class Equation:
             "consistent": self.units.consistent,
             "dimensionality": self.units.dimensionality,
             "units_reason": self.units.reason,
+            "violation": self.violation,
         }
 
     def __repr__(self) -> str:
@@ -110,8 +131,10 @@ class ParetoFront(Sequence):
     Parameters
     ----------
     equations : iterable of Equation
-        Candidates; dominated ones (another is no more complex and has lower
-        loss) and duplicates are removed, equations with non-finite loss kept out.
+        Candidates; dominated ones (another is no more complex and has a lower
+        :attr:`Equation.objective`, the loss penalised for shape-constraint
+        violations) and duplicates are removed, equations with non-finite loss
+        kept out.
     """
 
     def __init__(self, equations: Iterable[Equation] = ()):
@@ -119,13 +142,13 @@ class ParetoFront(Sequence):
         for eq in equations:
             if not math.isfinite(eq.loss):
                 continue
-            if eq.complexity not in best or eq.loss < best[eq.complexity].loss:
+            if eq.complexity not in best or eq.objective < best[eq.complexity].objective:
                 best[eq.complexity] = eq
         front, lowest = [], math.inf
         for c in sorted(best):
-            if best[c].loss < lowest:
+            if best[c].objective < lowest:
                 front.append(best[c])
-                lowest = best[c].loss
+                lowest = best[c].objective
         self._eqs = front
 
     def __getitem__(self, i):
@@ -156,7 +179,14 @@ class ParetoFront(Sequence):
         kept._eqs = [e for e in self._eqs if e.consistent is not False]
         return kept
 
-    def select(self, by: str = "best", *, max_complexity: int | None = None, consistent_only: bool = False) -> Equation:
+    def satisfying(self, max_violation: float = 0.0) -> "ParetoFront":
+        """The front of the equations that break the shape constraints at no more than ``max_violation`` of the points."""
+        kept = ParetoFront.__new__(ParetoFront)
+        kept._eqs = [e for e in self._eqs if math.isnan(e.violation) or e.violation <= max_violation]
+        return kept
+
+    def select(self, by: str = "best", *, max_complexity: int | None = None, consistent_only: bool = False,
+               satisfying_only: bool = False) -> Equation:
         """Choose one equation.
 
         Parameters
@@ -168,15 +198,19 @@ class ParetoFront(Sequence):
             Only equations at most this complex.
         consistent_only : bool
             Only dimensionally consistent equations.
+        satisfying_only : bool
+            Only equations that break no shape constraint (:meth:`satisfying`).
         """
         if by not in ("best", "accuracy"):
             raise ValueError(f"by must be 'best' or 'accuracy', not {by!r}")
         front = self.consistent() if consistent_only else self
+        front = front.satisfying() if satisfying_only else front
         scores = front.scores()
         pool = [(e, s) for e, s in zip(front, scores) if max_complexity is None or e.complexity <= max_complexity]
         if not pool:
             raise ValueError(
-                f"no equation satisfies max_complexity={max_complexity}, consistent_only={consistent_only} "
+                f"no equation satisfies max_complexity={max_complexity}, consistent_only={consistent_only}, "
+                f"satisfying_only={satisfying_only} "
                 f"(front complexities: {[e.complexity for e in self]})"
             )
         if by == "accuracy":
@@ -185,9 +219,10 @@ class ParetoFront(Sequence):
         return max(((e, s) for e, s in pool if e.loss <= 1.5 * lowest), key=lambda p: p[1])[0]
 
     def to_frame(self) -> pd.DataFrame:
-        """Table: complexity, loss, score, equation, latex, consistent, dimensionality, units_reason."""
+        """Table: complexity, loss, score, equation, latex, consistent, dimensionality, units_reason, violation."""
         rows = [e.to_dict() | {"score": s, "latex": e.latex} for e, s in zip(self._eqs, self.scores())]
-        cols = ["complexity", "loss", "score", "equation", "latex", "consistent", "dimensionality", "units_reason"]
+        cols = ["complexity", "loss", "score", "equation", "latex", "consistent", "dimensionality", "units_reason",
+                "violation"]
         return pd.DataFrame(rows, columns=cols)
 
     # ---------------------------------------------------------------- persistence
@@ -205,11 +240,14 @@ class ParetoFront(Sequence):
         feature_units = feature_units if feature_units is not None else payload.get("feature_units")
         target_units = target_units if target_units is not None else payload.get("target_units")
         constants = payload.get("constants", constants)
-        eqs = [
-            make_equation(parse_equation(row["equation"], variables), variables, float(row["loss"]),
-                          feature_units, target_units, constants)
-            for row in payload["equations"]
-        ]
+        eqs = []
+        for row in payload["equations"]:
+            eq = make_equation(parse_equation(row["equation"], variables), variables, float(row["loss"]),
+                               feature_units, target_units, constants)
+            violation = row.get("violation")
+            eq.violation = math.nan if violation is None else float(violation)
+            eq.penalty = float(payload.get("penalty", 0.0))
+            eqs.append(eq)
         return cls(eqs)
 
     def to_csv(self, path: str | Path) -> None:

@@ -22,7 +22,8 @@ from .front import Equation, ParetoFront
 
 __all__ = ["Law", "LAWS", "RecoveryResult", "check_recovery", "sample_law"]
 
-_S = make_symbols(["delta", "gamma", "rn", "g", "rn_e", "g_e", "tmean", "trange", "ra", "wind", "vpd"])
+_S = make_symbols(["delta", "gamma", "rn", "g", "rn_e", "g_e", "tmean", "trange", "ra", "wind", "vpd", "avail", "ae",
+                   "aero"])
 _F = sympy.Float
 
 
@@ -101,6 +102,18 @@ LAWS: dict[str, Law] = {
         "mm d-1",
         (_F(0.408) * _d * (_rn - _g) + _gm * _F(900.0) / (_t + _F(273.0)) * _u * _vpd)
         / (_d + _gm * (1 + _F(0.34) * _u)), _pm_truth),
+    # the issue's input set: available energy rn - g as one input
+    "penman_monteith_avail": Law(
+        "penman_monteith_avail", ("delta", "gamma", "avail", "vpd", "wind", "tmean"),
+        {"delta": _SLOPE, "gamma": _SLOPE, "avail": _MJ, "vpd": "kPa", "wind": "m s-1", "tmean": "degC"}, "mm d-1",
+        (_F(0.408) * _d * _S["avail"] + _gm * _F(900.0) / (_t + _F(273.0)) * _u * _vpd)
+        / (_d + _gm * (1 + _F(0.34) * _u)), _pm_truth),
+    # the staged search's inputs: the equivalent evaporation 0.408 (rn - g) and the aerodynamic
+    # driver 900 / (T + 273) u vpd of FAO-56 Eq. 6, both in mm d-1
+    "penman_monteith_terms": Law(
+        "penman_monteith_terms", ("delta", "gamma", "ae", "aero", "wind"),
+        {"delta": _SLOPE, "gamma": _SLOPE, "ae": "mm d-1", "aero": "mm d-1", "wind": "m s-1"}, "mm d-1",
+        (_d * _S["ae"] + _gm * _S["aero"]) / (_d + _gm * (1 + _F(0.34) * _u)), _pm_truth),
 }
 
 
@@ -110,7 +123,8 @@ def sample_law(law: str | Law, n: int = 400, *, noise: float = 0.01, seed: int =
     Parameters
     ----------
     law : str or Law
-        ``"priestley_taylor"``, ``"hargreaves_samani"`` or ``"penman_monteith"``.
+        A key of :data:`LAWS` (``"priestley_taylor"``, ``"hargreaves_samani"``,
+        ``"penman_monteith"`` and its variants) or a Law.
     n : int
         Number of samples.
     noise : float
@@ -147,6 +161,9 @@ def sample_law(law: str | Law, n: int = 400, *, noise: float = 0.01, seed: int =
     lambda_v = physics.latent_heat_vaporisation(d["tmean"])
     d["rn_e"], d["g_e"] = d["rn"] / lambda_v, d["g"] / lambda_v
     d["vpd"] = rng.uniform(0.05, 0.9, n) * physics.saturation_vapour_pressure(d["tmean"])
+    d["avail"] = d["rn"] - d["g"]
+    d["ae"] = 0.408 * d["avail"]
+    d["aero"] = 900.0 / (d["tmean"] + 273.0) * d["wind"] * d["vpd"]
     y_true = np.asarray(law.truth(d), dtype=float)
     y = y_true + noise * y_true.std() * rng.standard_normal(n)
     X = pd.DataFrame({k: d[k] for k in law.inputs})
@@ -246,19 +263,37 @@ def check_recovery(front: ParetoFront | Sequence[Equation], law: str | Law, X, y
             continue
         with np.errstate(all="ignore"):
             nrmse = float(np.sqrt(np.mean((eq(X) - y_true) ** 2)) / np.sqrt(np.mean(y_true**2)))
-        simplified = _clean(sympy.simplify(_clean(sympy.simplify(refit), 10)))
+        simplified = _clean(sympy.simplify(refit), X, eq.variables, identity_tol)
         ok = nrmse <= rtol
         reason = "" if ok else f"structure found but constants off by {nrmse:.3%} (tolerance {rtol:.1%})"
         return RecoveryResult(ok, eq, nrmse, simplified, reason)
     return RecoveryResult(False, None, math.nan, None, "no equation on the front contains the law")
 
 
-def _clean(expr, digits: int = 4, rel: float = 1e-7):
-    """Round constants and zero those below ``rel`` times the largest, for display."""
-    floats = expr.atoms(sympy.Float)
-    top = max((abs(float(f)) for f in floats), default=0.0)
-    rep = {}
-    for f in floats:
-        v = float(f)
-        rep[f] = sympy.Integer(0) if abs(v) <= rel * top else sympy.Float(float(f"{v:.{digits}g}"), digits)
+def _clean(expr, X=None, variables=(), tol: float = 1e-6, digits: int = 4):
+    """The expression for display: constants that do not matter dropped, the rest rounded.
+
+    A constant is set to zero only when that changes the expression's values at
+    the sample points ``X`` by at most ``tol`` relative to their largest
+    magnitude (a constant's *effect* decides, never its size next to the other
+    constants: a refit may carry one huge constant that the others balance).
+    Without ``X`` only rounding is done. The result is rounded to ``digits``
+    significant digits.
+    """
+    floats = sorted(expr.atoms(sympy.Float), key=lambda f: abs(float(f)))
+    if X is not None and floats:
+        X = np.asarray(X, dtype=float)
+        f0 = compile_expression(expr, variables)
+        with np.errstate(all="ignore"):
+            ref = np.asarray(f0(X), dtype=float) * np.ones(len(X))
+        scale = float(np.nanmax(np.abs(ref))) if np.isfinite(ref).any() else 0.0
+        for f in floats:
+            trial = expr.xreplace({f: sympy.Integer(0)})
+            if trial.has(sympy.zoo, sympy.nan) or not trial.free_symbols:
+                continue
+            with np.errstate(all="ignore"):
+                vals = np.asarray(compile_expression(trial, variables)(X), dtype=float) * np.ones(len(X))
+            if scale > 0 and np.all(np.isfinite(vals)) and np.max(np.abs(vals - ref)) <= tol * scale:
+                expr = sympy.simplify(trial)
+    rep = {f: sympy.Float(float(f"{float(f):.{digits}g}"), digits) for f in expr.atoms(sympy.Float)}
     return expr.xreplace(rep)

@@ -7,7 +7,6 @@ import json
 import math
 import re
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._config import warn_user
 from ..units import UnitError, parse_units
 from ._expr import canonical, make_symbols, parse_equation
 from .backends import check_operators, choose_backend, make_runner
@@ -160,6 +160,20 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         ``front.csv`` after every chunk.
     progress : bool
         Show a tqdm progress bar.
+    constraints : ShapeConstraints or None
+        Shape constraints (:class:`workbench.symbolic.ShapeConstraints`, built
+        on the training drivers): every candidate's share of violating points
+        is computed, the front ranks equations by ``loss * (1 + penalty *
+        share)``, and :attr:`equation_` is chosen among the equations that
+        break none (with a warning when there is none). pyoperon and gplearn
+        take no custom loss, so the constraints act on the front and the
+        selection, not inside their evolution.
+    penalty : float
+        Weight of the violating share in the front's ranking.
+    backend_options : dict or None
+        Extra keyword arguments of the back-end's own estimator (e.g.
+        pyoperon's ``initialization_max_length``, ``optimizer_iterations``);
+        unknown names are refused by the back-end.
 
     Attributes
     ----------
@@ -186,7 +200,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(self, *, backend="auto", operators=("+", "-", "*", "/"), max_complexity=20, niterations=100,
                  time_budget=None, n_threads=1, seed=0, population_size=500, chunk=10, constants="wildcard",
-                 selection="best", run_name=None, progress=True):
+                 selection="best", run_name=None, progress=True, constraints=None, penalty=100.0,
+                 backend_options=None):
         self.backend = backend
         self.operators = operators
         self.max_complexity = max_complexity
@@ -200,6 +215,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.selection = selection
         self.run_name = run_name
         self.progress = progress
+        self.constraints = constraints
+        self.penalty = penalty
+        self.backend_options = backend_options
 
     # ----------------------------------------------------------------- checks
     def _settings(self, backend: str) -> dict:
@@ -213,6 +231,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             (isinstance(self.chunk, (int, np.integer)) and self.chunk >= 1, "chunk", "an integer >= 1"),
             (self.constants in ("wildcard", "dimensionless"), "constants", "'wildcard' or 'dimensionless'"),
             (self.selection in ("best", "accuracy"), "selection", "'best' or 'accuracy'"),
+            (isinstance(self.penalty, (int, float)) and self.penalty >= 0, "penalty", "a number >= 0"),
+            (self.constraints is None or hasattr(self.constraints, "share"), "constraints",
+             "None or a ShapeConstraints (with a share(model) method)"),
             (self.run_name is None or (isinstance(self.run_name, str) and _RUN_NAME.match(self.run_name)),
              "run_name", "None or a folder name of letters, digits, '.', '_' and '-' (not starting with '.')"),
         ]
@@ -224,6 +245,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             "max_complexity": int(self.max_complexity), "niterations": int(self.niterations),
             "time_budget": self.time_budget, "n_threads": int(self.n_threads), "seed": int(self.seed),
             "population_size": int(self.population_size), "chunk": int(self.chunk), "constants": self.constants,
+            "backend_options": dict(self.backend_options or {}),
         }
 
     # ----------------------------------------------------------------- fit
@@ -259,7 +281,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.feature_units_, self.target_units_ = f_units, t_units
         self.backend_ = backend
         self.run_dir_ = None
-        meta = {"variables": names, "feature_units": f_units, "target_units": t_units, "constants": self.constants}
+        meta = {"variables": names, "feature_units": f_units, "target_units": t_units, "constants": self.constants,
+                "penalty": float(self.penalty) if self.constraints is not None else 0.0}
         if self.run_name is not None:
             self.run_dir_ = _RUN_ROOT / str(self.run_name)
             self.run_dir_.mkdir(parents=True, exist_ok=True)
@@ -304,15 +327,26 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             self.interrupted_ = True
             if not len(self.front_):
                 raise
-            warnings.warn(f"search interrupted after {done} generations; keeping the front of {len(self.front_)} "
-                          f"equations" + (f" (saved in {self.run_dir_})" if self.run_dir_ else ""), stacklevel=2)
+            warn_user(f"search interrupted after {done} generations; keeping the front of {len(self.front_)} "
+                      f"equations" + (f" (saved in {self.run_dir_})" if self.run_dir_ else ""))
         finally:
             bar.close()
         self.history_ = pd.DataFrame(history)
         if not len(self.front_):
             raise RuntimeError(f"the {backend} search produced no equation with a finite loss")
-        self.equation_ = self.front_.select(self.selection)
+        self.equation_ = self._choose()
         return self
+
+    def _choose(self):
+        if self.constraints is None:
+            return self.front_.select(self.selection)
+        try:
+            return self.front_.select(self.selection, satisfying_only=True)
+        except ValueError:
+            eq = min(self.front_, key=lambda e: e.violation)
+            warn_user(f"no equation on the front satisfies the shape constraints; chose the least violating "
+                      f"({eq.violation:.1%} of the check points)")
+            return eq
 
     def _score(self, candidates, names, aliases, X, y, w, f_units, t_units):
         eqs, seen = [], set()
@@ -326,6 +360,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             expr = canonical(expr, names)
             eq = make_equation(expr, names, math.nan, f_units, t_units, self.constants)
             eq.loss = _mse(eq(X), y, w)
+            if self.constraints is not None and math.isfinite(eq.loss):
+                eq.violation, eq.penalty = self.constraints.share(eq), float(self.penalty)
             eqs.append(eq)
         return eqs
 
@@ -395,5 +431,6 @@ def load_run(run: str | Path) -> SymbolicRegressor:
     sr.interrupted_ = False
     history = folder / "history.csv"
     sr.history_ = pd.read_csv(history) if history.exists() else pd.DataFrame()
-    sr.equation_ = sr.front_.select(sr.selection)
+    checked = any(e.satisfies for e in sr.front_)  # saved with shape constraints, and one satisfies them
+    sr.equation_ = sr.front_.select(sr.selection, satisfying_only=checked)
     return sr

@@ -1,8 +1,9 @@
 """The three studies of the symbolic ET notebook.
 
 1. Recovery of known laws from synthetic data (:func:`recovery_study`).
-2. ET from towers, leave-site-out, against FAO-56 baselines and a black box
-   (:func:`tower_table`, :func:`baselines`, :func:`leave_site_out`, :func:`skill`).
+2. ET from towers: grouped cross-validation by site against calibrated physical
+   baselines and black boxes (:func:`tower_table`, :func:`cross_validate`,
+   :func:`summarise`; the single split :func:`leave_site_out`, :func:`baselines`, :func:`skill`).
 3. Interpretation: partial derivatives of equations vs Penman-Monteith
    (:func:`sensitivities`).
 """
@@ -16,23 +17,19 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..units import convert
+from .crossval import (CVResult, JarvisPenmanMonteith, cross_validate, fao56_changes, fit_priestley_taylor, ratios,
+                       site_folds, summarise)
 from .front import Equation
 from .laws import LAWS, check_recovery, sample_law
 from .search import SymbolicRegressor
+from .towers import SEASONS, TOWER_UNITS, aridity_class, tower_features, tower_table, water_index
 
 __all__ = [
-    "recovery_study", "tower_table", "baselines", "leave_site_out", "skill", "sensitivities",
-    "pm_reference", "TOWER_UNITS", "SEASONS",
+    "recovery_study", "tower_table", "tower_features", "water_index", "aridity_class", "baselines", "leave_site_out",
+    "skill", "sensitivities", "in_drivers", "pm_reference", "site_folds", "cross_validate", "summarise", "CVResult",
+    "JarvisPenmanMonteith", "fit_priestley_taylor", "ratios", "fao56_changes", "TOWER_UNITS", "SEASONS",
 ]
 
-SEASONS = {12: "DJF", 1: "DJF", 2: "DJF", 3: "MAM", 4: "MAM", 5: "MAM", 6: "JJA", 7: "JJA", 8: "JJA",
-           9: "SON", 10: "SON", 11: "SON"}
-# Units of the tower table's columns (radiation in the FAO-56 formulas' MJ m-2 d-1).
-TOWER_UNITS = {"rn": "MJ m-2 d-1", "tmean": "degC", "vpd": "kPa", "wind": "m s-1", "pressure": "kPa",
-               "ra": "MJ m-2 d-1", "delta": "kPa degC-1", "gamma": "kPa degC-1", "tmax": "degC", "tmin": "degC",
-               "et": "mm d-1"}
-_REQUIRED = ("et", "rn", "tmean", "vpd", "wind", "pressure")
 
 
 # --------------------------------------------------------------------------- 1. recovery
@@ -105,146 +102,49 @@ def recovery_study(laws: Sequence[str] = ("priestley_taylor",), noises: Sequence
 
 
 # --------------------------------------------------------------------------- 2. towers
-
-def _real_sites(folder, sites, n_sites):
-    from ..data import list_fluxnet_files
-
-    files = list_fluxnet_files(folder)
-    by_site = {f.name.split("_")[1]: f for f in files}
-    if sites is None:
-        sites = sorted(by_site)[: n_sites or len(by_site)]
-    unknown = [s for s in sites if s not in by_site]
-    if unknown:
-        raise ValueError(f"no FLUXNET file for site(s) {unknown} in {folder}; available: {sorted(by_site)}")
-    return [by_site[s] for s in sites]
+# tower_table, tower_features, water_index: workbench.symbolic.towers; grouped CV: workbench.symbolic.crossval
 
 
-def _from_fluxnet(files, years):
-    from ..data import read_fluxnet, real_data_dir
+def _fao56(table: pd.DataFrame) -> np.ndarray:
+    """FAO-56 PM of each row with the shared choices (es from tmax/tmin where both exist, the site's G)."""
+    from ..physics.reference import fao56_reference
 
-    meta = real_data_dir("site_metadata", "fluxnet2015_site_list.csv")
-    frames = []
-    for path in files:
-        ds = read_fluxnet(path, variables=["tmean", "rn", "vpd", "wind", "pressure", "et", "LE_F_MDS", "SW_IN_POT"],
-                          metadata=meta if meta is not None and meta.exists() else None)
-        if years is not None:
-            ds = ds.isel(time=slice(0, 366 * years))
-        frame = pd.DataFrame({
-            "site": ds.attrs["site_id"], "time": ds["time"].values,
-            "rn": convert(ds["rn"], TOWER_UNITS["rn"], name="rn").values,
-            "tmean": ds["tmean"].values, "vpd": convert(ds["vpd"], "kPa", name="vpd").values,
-            "wind": ds["wind"].values, "pressure": convert(ds["pressure"], "kPa", name="pressure").values,
-            "ra": convert(ds["SW_IN_POT"], TOWER_UNITS["ra"], name="SW_IN_POT").values,
-            "et": convert(ds["et"], "mm d-1", name="et").values,
-            "le_qc": ds["LE_F_MDS_QC"].values,
-            "lat": float(ds["lat"]) if "lat" in ds.coords else np.nan,
-        })
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
-def _from_virtual(n_sites, years, seed):
-    from .. import physics
-    from ..data import virtual_land, virtual_towers
-
-    land = virtual_land(lat=(35.0, 60.0), lon=(-10.0, 30.0), resolution=2.5, start="2020-01-01",
-                        end=f"{2019 + (years or 1)}-12-31", seed=seed)
-    tw = virtual_towers(land, n_sites=n_sites or 8, seed=seed)
-    frames = []
-    for site in tw["site"].values:
-        s = tw.sel(site=site)
-        doy = s["time"].dt.dayofyear.values
-        frames.append(pd.DataFrame({
-            "site": str(site), "time": s["time"].values,
-            "rn": convert(s["rn"], TOWER_UNITS["rn"], name="rn").values.astype(float),
-            "tmean": s["tmean"].values.astype(float), "tmax": s["tmax"].values.astype(float),
-            "tmin": s["tmin"].values.astype(float), "vpd": convert(s["vpd"], "kPa", name="vpd").values.astype(float),
-            "wind": s["wind"].values.astype(float),
-            "pressure": convert(s["pressure"], "kPa", name="pressure").values.astype(float),
-            "ra": physics.extraterrestrial_radiation(np.full(doy.shape, float(s["lat"])), doy),
-            "et": convert(s["et"], "mm d-1", name="et").values.astype(float),
-            "le_qc": 1.0, "lat": float(s["lat"]),
-        }))
-    return pd.concat(frames, ignore_index=True)
-
-
-def tower_table(source: str = "auto", *, sites: Sequence[str] | None = None, n_sites: int | None = None,
-                years: int | None = None, min_quality: float = 0.8, seed: int = 0) -> pd.DataFrame:
-    """Daily tower data as one table (rows: site-days) for the ET study.
-
-    Parameters
-    ----------
-    source : {"auto", "fluxnet", "virtual"}
-        ``"fluxnet"``: the FLUXNET2015 SUBSET daily files in
-        ``<repo>/../shared/data/real/fluxnet2015_subset_dd``; ``"virtual"``:
-        virtual-land towers; ``"auto"``: FLUXNET when that folder exists.
-    sites : sequence of str, optional
-        Site ids (default: the first ``n_sites`` alphabetically).
-    n_sites : int, optional
-    years : int, optional
-        Keep only the first ``years`` years of each site (fast mode).
-    min_quality : float
-        Keep days whose LE quality (fraction of measured half-hours) is at
-        least this (FLUXNET only).
-    seed : int
-        Seed of the virtual land and towers.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns site, time, season, lat, rn, tmean, vpd, wind, pressure, ra,
-        delta, gamma, et (+ tmax, tmin for virtual towers). ``attrs["units"]``
-        has the units (:data:`TOWER_UNITS`), ``attrs["source"]`` the source and
-        ``attrs["dropped"]`` the number of days removed per site and why.
-    """
-    from .. import physics
-    from ..data import real_data_dir
-
-    if source not in ("auto", "fluxnet", "virtual"):
-        raise ValueError(f"source must be 'auto', 'fluxnet' or 'virtual', not {source!r}")
-    folder = real_data_dir("fluxnet2015_subset_dd")
-    if source == "fluxnet" and folder is None:
-        raise FileNotFoundError("source='fluxnet' but <repo>/../shared/data/real/fluxnet2015_subset_dd is absent")
-    use_real = source == "fluxnet" or (source == "auto" and folder is not None)
-    if use_real:
-        table = _from_fluxnet(_real_sites(folder, sites, n_sites), years)
-        origin = "FLUXNET2015 SUBSET DD"
-    else:
-        table = _from_virtual(n_sites, years, seed)
-        if sites is not None:
-            table = table[table["site"].isin(sites)]
-        origin = "virtual towers"
-    missing = table[list(_REQUIRED) + ["ra"]].isna().any(axis=1)
-    low_quality = ~missing & (table["le_qc"] < min_quality)
-    dropped = pd.DataFrame({"missing_values": missing, "low_le_quality": low_quality}).groupby(table["site"]).sum()
-    table = table[~missing & ~low_quality].drop(columns="le_qc").reset_index(drop=True)
-    table["season"] = pd.DatetimeIndex(table["time"]).month.map(SEASONS)
-    table["delta"] = physics.slope_saturation_vapour_pressure(table["tmean"].to_numpy())
-    table["gamma"] = physics.psychrometric_constant(table["pressure"].to_numpy())
-    table.attrs["units"] = {k: v for k, v in TOWER_UNITS.items() if k in table}
-    table.attrs["source"] = origin
-    table.attrs["dropped"] = dropped.to_dict(orient="index")
-    return table
+    cols = {c: table[c].to_numpy(dtype=float) for c in ("rn", "tmean", "wind", "vpd", "pressure")}
+    g = table["g"].to_numpy(dtype=float) if "g" in table else None
+    et = fao56_reference(cols["rn"], cols["tmean"], cols["wind"], cols["vpd"], g=g, pressure=cols["pressure"])
+    if {"tmax", "tmin"} <= set(table.columns):
+        both = (table["tmax"].notna() & table["tmin"].notna()).to_numpy()
+        if both.any():
+            extremes = fao56_reference(cols["rn"], cols["tmean"], cols["wind"], cols["vpd"], g=g,
+                                       pressure=cols["pressure"], tmax=table["tmax"].to_numpy(dtype=float),
+                                       tmin=table["tmin"].to_numpy(dtype=float))
+            et = np.where(both, extremes, et)
+    return et
 
 
 def baselines(table: pd.DataFrame) -> pd.DataFrame:
     """FAO-56 Penman-Monteith, Priestley-Taylor and Hargreaves-Samani ET [mm d-1] for each row.
 
-    Daily soil heat flux is taken as zero (FAO-56 Eq. 42); ``es`` from
-    ``tmean`` and ``ea = es - vpd``. Hargreaves-Samani needs ``tmax``/``tmin``:
-    where the table has none (FLUXNET SUBSET daily files carry only the mean)
-    its column is NaN and ``attrs["notes"]`` says so.
+    FAO-56 PM comes from :func:`workbench.physics.reference.fao56_reference`,
+    the function :func:`workbench.physics.reference_et` uses too: ``es`` from
+    ``tmax``/``tmin`` where both exist (FAO-56 Eq. 12), else from ``tmean``;
+    ``ea = es - vpd``; the site's soil heat flux ``g`` where the table has it
+    (missing values 0, FAO-56 Eq. 42). Priestley-Taylor (α = 1.26) uses the
+    same ``g``. Hargreaves-Samani needs ``tmax``/``tmin``: where the table has
+    none (FLUXNET SUBSET daily files carry only the mean) its column is NaN and
+    ``attrs["notes"]`` says so.
     """
     from .. import physics
 
     t = table["tmean"].to_numpy()
-    es = physics.saturation_vapour_pressure(t)
+    g = np.nan_to_num(table["g"].to_numpy(dtype=float)) if "g" in table else 0.0
     out = pd.DataFrame(index=table.index)
-    out["fao56_pm"] = physics.fao56_penman_monteith(table["rn"].to_numpy(), t, table["wind"].to_numpy(), es,
-                                                    es - table["vpd"].to_numpy(), pressure=table["pressure"].to_numpy())
-    out["priestley_taylor"] = physics.priestley_taylor(table["rn"].to_numpy(), t, pressure=table["pressure"].to_numpy())
+    out["fao56_pm"] = _fao56(table)
+    out["priestley_taylor"] = physics.priestley_taylor(table["rn"].to_numpy(), t, g=g,
+                                                       pressure=table["pressure"].to_numpy())
     notes = {}
-    if {"tmax", "tmin"} <= set(table.columns):
+    has = ({"tmax", "tmin"} <= set(table.columns)) and bool((table["tmax"].notna() & table["tmin"].notna()).any())
+    if has:
         out["hargreaves_samani"] = physics.hargreaves_samani(t, table["tmax"].to_numpy(), table["tmin"].to_numpy(),
                                                              table["ra"].to_numpy())
     else:
@@ -346,17 +246,36 @@ def skill(predictions: pd.DataFrame, by: Sequence[str] = ("site", "method"), *, 
 def pm_reference() -> Callable:
     """FAO-56 Penman-Monteith [mm d-1] as a function of the columns ``(rn, tmean, vpd, wind, pressure)``.
 
-    Daily soil heat flux zero, ``es`` from ``tmean`` and ``ea = es - vpd`` (as in :func:`baselines`).
+    ``es`` from ``tmean`` and ``ea = es - vpd``, soil heat flux zero: the same
+    shared function as :func:`baselines` (:func:`workbench.physics.reference.fao56_reference`).
     """
-    from .. import physics
+    from ..physics.reference import fao56_reference
 
     def fao56_pm(X):
         rn, t, vpd, wind, p = np.asarray(X, dtype=float).T
-        es = physics.saturation_vapour_pressure(t)
-        return physics.fao56_penman_monteith(rn, t, wind, es, es - vpd, pressure=p)
+        return fao56_reference(rn, t, wind, vpd, pressure=p)
 
     fao56_pm.variables = ("rn", "tmean", "vpd", "wind", "pressure")
     return fao56_pm
+
+
+def in_drivers(model: Equation | Callable, drivers: Sequence[str], *, label: str | None = None) -> Callable:
+    """A model of derived features as a function of the raw drivers, for :func:`sensitivities`.
+
+    ``in_drivers(eq, ["rn", "g", "tmean", "vpd", "wind", "pressure", "water"])``
+    maps a 2-D array of those drivers through
+    :func:`workbench.symbolic.towers.tower_features` and evaluates ``model`` on
+    the features, so its derivatives are taken with respect to the drivers
+    (e.g. d ET / d rn of an equation written in the equilibrium rate).
+    """
+    names = list(drivers)
+
+    def f(M):
+        return np.asarray(model(tower_features(pd.DataFrame(np.asarray(M, dtype=float), columns=names))), dtype=float)
+
+    f.variables = tuple(names)
+    f.__name__ = label or "model"
+    return f
 
 
 def sensitivities(model: Equation | Callable, X: pd.DataFrame, variables: Sequence[str] | None = None, *,

@@ -11,9 +11,58 @@ import pandas as pd
 from IPython.display import display
 
 from ..symbolic import OPERATORS, SymbolicRegressor
-from ..viz.symbolic import equation_table, plot_pareto_front
+from ..viz.symbolic import equation_table, plot_pareto_front, plot_predictions
+from ._base import PlotExplorer
 
-__all__ = ["SymbolicSearchExplorer"]
+__all__ = ["SymbolicSearchExplorer", "HeldOutSiteExplorer"]
+
+
+class HeldOutSiteExplorer(PlotExplorer):
+    """Observed and predicted ET at one held-out site: a site dropdown and a choice of methods.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        ``CVResult.predictions`` (site, time, method, obs, sim).
+    methods : list of str, optional
+        Methods ticked at the start (default: the symbolic equation, the
+        fitted-conductance Penman-Monteith and FAO-56 PM).
+    site : str, optional
+        Site shown first when the predictions have it (else the first site
+        alphabetically, e.g. offline with virtual towers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"site": ["A", "A", "B", "B"], "time": pd.to_datetime(["2020-01-01", "2020-01-03"] * 2),
+    ...                   "method": "symbolic", "obs": [1.0, 2, 3, 4], "sim": [1.1, 2, 3, 4]})
+    >>> HeldOutSiteExplorer(p, methods=["symbolic"], site="B").settings()
+    {'site': 'B', 'methods': ['symbolic']}
+    """
+
+    def __init__(self, predictions: pd.DataFrame, *, methods=None, site: str | None = None):
+        if not isinstance(predictions, pd.DataFrame):
+            raise TypeError(f"predictions must be a pandas DataFrame, not {type(predictions).__name__}")
+        self.predictions = predictions
+        sites = sorted(predictions["site"].unique())
+        offered = list(predictions["method"].unique())
+        default = [m for m in ("symbolic", "pm_jarvis", "fao56_pm") if m in offered] or offered[:1]
+        self.site = widgets.Dropdown(options=sites, value=site if site in sites else sites[0], description="Site")
+        self.methods = widgets.SelectMultiple(options=offered, value=list(methods or default), description="Methods",
+                                              rows=min(7, len(offered)))
+        self._watch(self.site, self.methods)
+
+    def settings(self) -> dict:
+        """The current choice, as keyword arguments of :func:`workbench.viz.symbolic.plot_predictions`."""
+        return {"site": self.site.value, "methods": list(self.methods.value)}
+
+    def plot(self):
+        """The plot for the current settings."""
+        s = self.settings()
+        return plot_predictions(self.predictions, s["site"], methods=s["methods"], title=f"ET at {s['site']} (held out)")
+
+    def _controls(self):
+        return widgets.HBox([self.site, self.methods])
 
 
 class SymbolicSearchExplorer:
