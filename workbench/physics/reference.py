@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .._config import warn_user
+from .._warn import warn
 from .et import fao56_penman_monteith, hargreaves_samani, priestley_taylor
 from .psychrometrics import mean_saturation_vapour_pressure, saturation_vapour_pressure
 from .radiation import extraterrestrial_radiation
@@ -155,7 +155,7 @@ def reference_et(ds: xr.Dataset, methods=None, *, on_missing: str = "raise") -> 
             if on_missing == "raise":
                 raise ValueError(reason + f" (it has {sorted(ds.data_vars)})")
             skipped[method] = reason
-            warn_user(f"skipping {reason}")
+            warn(f"skipping {reason}")
             continue
         if method == "fao56_penman_monteith":
             both = "tmax" in ds and "tmin" in ds

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._config import warn_user
+from .._warn import warn
 
 __all__ = ["BACKENDS", "OPERATORS", "pysr_status", "choose_backend", "available_backends", "BackendNotice"]
 
@@ -140,7 +140,7 @@ def choose_backend(backend: str = "auto") -> str:
         if status["pyoperon"] != "ok":
             raise ImportError(f"no symbolic-regression back-end can run: pysr: {status['pysr']}; pyoperon: {status['pyoperon']}")
         if not _NOTICE_GIVEN:
-            warn_user(f"backend='auto' uses pyoperon (offline): {status['pysr']}", BackendNotice)
+            warn(f"backend='auto' uses pyoperon (offline): {status['pysr']}", BackendNotice)
             _NOTICE_GIVEN = True
         return "pyoperon"
     if status[backend] != "ok":

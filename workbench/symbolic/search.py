@@ -16,7 +16,7 @@ import pandas as pd
 import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._config import warn_user
+from .._warn import warn
 from ..units import UnitError, parse_units
 from ._expr import canonical, make_symbols, parse_equation
 from .backends import check_operators, choose_backend, make_runner
@@ -327,7 +327,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             self.interrupted_ = True
             if not len(self.front_):
                 raise
-            warn_user(f"search interrupted after {done} generations; keeping the front of {len(self.front_)} "
+            warn(f"search interrupted after {done} generations; keeping the front of {len(self.front_)} "
                       f"equations" + (f" (saved in {self.run_dir_})" if self.run_dir_ else ""))
         finally:
             bar.close()
@@ -344,7 +344,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return self.front_.select(self.selection, satisfying_only=True)
         except ValueError:
             eq = min(self.front_, key=lambda e: e.violation)
-            warn_user(f"no equation on the front satisfies the shape constraints; chose the least violating "
+            warn(f"no equation on the front satisfies the shape constraints; chose the least violating "
                       f"({eq.violation:.1%} of the check points)")
             return eq
 

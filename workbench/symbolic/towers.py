@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._config import warn_user
+from .._warn import warn
 from ..units import convert
 
 __all__ = ["tower_table", "tower_features", "water_index", "aridity_class", "TOWER_UNITS", "SEASONS",
@@ -367,7 +367,7 @@ def tower_table(source: str = "auto", *, sites: Sequence[str] | None = None, n_s
             if source == "fluxnet":
                 raise
             message = f"real tower data unavailable ({err}); using virtual towers instead"
-            warn_user(message)
+            warn(message)
             notes.append(message)
     if table is None:
         table, infos = _from_virtual(n_sites, years, seed)
