@@ -86,6 +86,7 @@ def step_day(store, day: dict, params, *, co2=400.0):
     (6.74, 93.26)
     """
     params = np.asarray(params, dtype=float)
+    day = {k: np.asarray(v, dtype=float) for k, v in day.items()}  # float32 forcing would round ET at 1e-7
     vc, g1, whc = params[..., 0], params[..., 1], params[..., 2]
     store = np.asarray(store, dtype=float)
     stress = bucket_stress(store, whc)
