@@ -157,3 +157,34 @@ def test_dask_matches_numpy_for_any_dims_and_chunks(pair, dim):
     eager = M.compute_metrics(obs, sim, dim=dim, weights=w, skipna=True)
     lazy = M.compute_metrics(obs.chunk({"lat": 2, "lon": 2}), sim.chunk({"lat": 3, "lon": 5}), dim=dim, weights=w.chunk({"lat": 1}), skipna=True)
     xr.testing.assert_allclose(lazy.compute(), eager)
+
+
+@pytest.mark.parametrize("skipna", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_spearman_against_xskillscore_and_scipy(pair, skipna, weighted):
+    from scipy.stats import spearmanr
+
+    obs, sim, lat_w = pair
+    obs = obs.copy()
+    obs[:3] = obs[:3].round(0)  # ties share their mean rank
+    w = lat_w.broadcast_like(obs).transpose(*obs.dims) if weighted else None
+    ours = M.spearman_r(obs, sim, dim="time", weights=w, skipna=skipna)
+    w_xs = w.isel(lat=0, lon=0, drop=True) if weighted else None
+    ref = xs.spearman_r(obs, sim, dim="time", weights=w_xs, skipna=skipna)
+    # xskillscore 0.0.29 with a current scipy ranks NaN as NaN even with skipna=True
+    # (cells holding a gap come out missing), so compare it on the complete cells
+    complete = (obs.notnull() & sim.notnull()).all("time")
+    xr.testing.assert_allclose(ours.where(complete), ref.where(complete).rename("spearman_r"), rtol=1e-10)
+    assert ours.attrs["units"] == "1"
+    assert bool(ours.where(~complete).isnull().all()) != skipna  # gaps: skipped, or propagated
+    if not weighted:  # every cell, gaps included, against scipy on the common mask
+        for i in range(obs.sizes["lat"]):
+            for j in range(obs.sizes["lon"]):
+                o, s = obs.isel(lat=i, lon=j).values, sim.isel(lat=i, lon=j).values
+                ok = np.isfinite(o) & np.isfinite(s)
+                if skipna or ok.all():
+                    np.testing.assert_allclose(float(ours.isel(lat=i, lon=j)), spearmanr(o[ok], s[ok]).statistic, rtol=1e-10)
+    # on request only, and through compute_metrics / compare like any other metric
+    assert "spearman_r" in M.available_metrics() and "spearman_r" not in M.compute_metrics(obs, sim, dim="time")
+    both = M.compute_metrics(obs, sim, ["rmse", "spearman_r"], dim="time", weights=w, skipna=skipna)
+    xr.testing.assert_allclose(both.spearman_r, ours)

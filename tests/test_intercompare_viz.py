@@ -2,6 +2,7 @@
 
 import holoviews as hv
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -61,3 +62,27 @@ def test_explorer_matches_plain_functions(data):
     expected = A.area_mean(M.kge(summer(truth), summer(prods.lagged), dim="time", skipna=True), mask=truth.lat < 42)
     np.testing.assert_allclose(ex.table().loc["lagged", "kge"], float(expected))
     assert ex.plot() is not None
+
+
+def test_taylor_labels_of_close_products_do_not_overlap():
+    import holoviews as hv
+
+    # PT-JPL-SM and JET in the ECOSTRESS diagram sit this close together
+    stats = pd.DataFrame({"std_ratio": [0.92, 0.94, 0.6], "pearson_r": [0.83, 0.84, 0.3]}, index=pd.Index(["PTJPLSM", "JET", "BESS"], name="product"))
+    plot = V.plot_taylor(stats)
+    labels = [el for el in plot if isinstance(el, hv.Labels)][0].dframe().set_index("product")
+    points = [el for el in plot if isinstance(el, hv.Points) and "pearson_r" in el.dframe()][0].dframe().set_index("product")
+    gap = np.hypot(*(labels.loc["PTJPLSM", ["x", "y"]] - labels.loc["JET", ["x", "y"]]))
+    assert gap >= 0.06 * 1.5 - 1e-12
+    # each label stays next to its own point
+    near = np.hypot(labels.x - points.x, labels.y - points.y)
+    assert (near < 0.3).all()
+
+
+def test_plot_series_title_is_short_and_complete():
+    from workbench.viz import plot_series
+
+    da = xr.DataArray(np.arange(3.0), dims="time", coords={"time": pd.date_range("2012-01-01", periods=3)}, name="et", attrs={"units": "mm d-1", "long_name": "ET"})
+    da = da.assign_coords(site="IT-CA1", lat=42.3804, lon=12.0266)
+    plot = plot_series(da)
+    assert plot.opts.get().kwargs["title"] == "site IT-CA1 (42.38 N, 12.03 E)"

@@ -13,19 +13,21 @@ xarray-first and lazy: every function takes DataArrays/Datasets, reduces with
 ``aggregate``      area-weighted global, regional, zonal and seasonal means
 ``towers``         products at flux towers, energy-balance closure correction
 ``tables``         several estimates against one reference, as a pandas table
+``overpass``       fusion of real product-vs-tower tables (ECOSTRESS) at unseen sites
 =================  ==========================================================
 """
 
 from __future__ import annotations
 
-from . import aggregate, collocation, fusion, metrics, regrid, scores, tables, towers
+from . import aggregate, collocation, fusion, metrics, overpass, regrid, scores, tables, towers
 from .aggregate import *  # noqa: F401,F403
 from .collocation import *  # noqa: F401,F403
 from .fusion import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
+from .overpass import *  # noqa: F401,F403
 from .regrid import *  # noqa: F401,F403
 from .scores import *  # noqa: F401,F403
 from .tables import *  # noqa: F401,F403
 from .towers import *  # noqa: F401,F403
 
-__all__ = [name for module in (metrics, scores, collocation, fusion, regrid, aggregate, towers, tables) for name in module.__all__]
+__all__ = [name for module in (metrics, scores, collocation, fusion, regrid, aggregate, towers, tables, overpass) for name in module.__all__]

@@ -37,6 +37,9 @@ PAIR_METRICS = (
     "n",
 )
 
+#: Metrics that need the ranks of the samples (a sort per series), computed only when asked for.
+RANK_METRICS = ("spearman_r",)
+
 
 def _flatten(x: np.ndarray, ncore: int) -> np.ndarray:
     """Move the last ``ncore`` axes to the front and merge them: shape ``(n, rest...)``."""
@@ -87,12 +90,54 @@ def _pair_metrics(obs, sim, weights, ncore: int, skipna: bool, names) -> np.ndar
     sim = _flatten(np.asarray(sim), ncore)
     shape = np.broadcast_shapes(obs.shape, sim.shape)
     obs, sim = np.broadcast_to(obs, shape), np.broadcast_to(sim, shape)
-    if weights is None:
-        moments = _moments_unweighted(obs, sim, skipna, "mae" in names)
-    else:
+    if weights is not None:
         weights = _flatten(np.asarray(weights), ncore) if np.ndim(weights) else weights
-        moments = _moments_weighted(obs, sim, weights, skipna, "mae" in names)
-    return _metrics_from_moments(*moments, names)
+    moment_names = [m for m in names if m not in RANK_METRICS]
+    out = {}
+    if moment_names:
+        if weights is None:
+            moments = _moments_unweighted(obs, sim, skipna, "mae" in names)
+        else:
+            moments = _moments_weighted(obs, sim, weights, skipna, "mae" in names)
+        stacked = _metrics_from_moments(*moments, moment_names)
+        out.update({m: stacked[..., i] for i, m in enumerate(moment_names)})
+    if "spearman_r" in names:
+        out["spearman_r"] = _spearman(obs, sim, weights, skipna)
+    return np.stack([np.asarray(out[m], dtype=np.float64) for m in names], axis=-1)
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks along the sample axis 0 (ties share their mean rank); NaN stays NaN."""
+    from scipy.stats import rankdata
+
+    if x.shape[0] == 0:
+        return x.astype(np.float64)
+    return rankdata(x, axis=0, nan_policy="omit").astype(np.float64)
+
+
+def _spearman(obs, sim, weights, skipna: bool) -> np.ndarray:
+    """Spearman rank correlation: the Pearson correlation of the ranks (sample axis 0).
+
+    Ranks are taken over the common mask (``skipna=True``) or over all samples,
+    where any missing value makes the result missing. With weights, the ranks
+    are unweighted and their correlation weighted, as in xskillscore.
+    """
+    o = np.array(obs, dtype=np.float64)
+    s = np.array(sim, dtype=np.float64)
+    bad = ~(np.isfinite(o) & np.isfinite(s))
+    if skipna:
+        o[bad] = np.nan
+        s[bad] = np.nan
+    any_bad = bad.any(0)
+    ro, rs = _ranks(o), _ranks(s)
+    if weights is None:
+        moments = _moments_unweighted(ro, rs, True, False)
+    else:
+        moments = _moments_weighted(ro, rs, weights, True, False)
+    r = _metrics_from_moments(*moments, ("pearson_r",))[..., 0]
+    if not skipna:
+        r = np.where(any_bad, np.nan, r)
+    return r
 
 
 def _moments_unweighted(obs, sim, skipna: bool, want_mae: bool):

@@ -118,8 +118,8 @@ def tc_weights(tc: xr.Dataset) -> xr.DataArray:
     """Weights proportional to the TC signal-to-noise ratio ``sig_var / err_var``.
 
     Equal to the inverse error variance of each product once rescaled to a
-    common signal variance. Products with a non-positive TC error variance
-    (a sign that TC assumptions fail) get no weight from that estimate.
+    common signal variance. Products with a non-positive TC error or signal
+    variance (a sign that TC assumptions fail) get no weight from that estimate.
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ def tc_weights(tc: xr.Dataset) -> xr.DataArray:
         From :func:`~workbench.intercompare.tc_all_triplets` or :func:`tc_summary`.
     """
     s = tc_summary(tc) if "triplet" in tc.dims else tc
-    snr = (s.sig_var / s.err_var).where(s.err_var > 0)
+    snr = (s.sig_var / s.err_var).where((s.err_var > 0) & (s.sig_var > 0))
     w = snr / snr.sum("product")
     return w.rename("weight").assign_attrs(units="1", long_name="triple-collocation weight (linear SNR)")
 
@@ -186,6 +186,13 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         Boosting iterations of the default estimator.
     seasonal : bool, default True
         Add ``sin``/``cos`` of the day of year as features.
+    covariates : sequence of str, default ()
+        Further numeric columns of ``X`` used as features (e.g. net radiation,
+        air temperature, NDVI). Table-only: :meth:`predict_grid` refuses them.
+    categorical : sequence of str, default ()
+        Columns of ``X`` holding classes (land cover, climate zone); coded by
+        the categories seen in ``fit`` (unseen classes become missing) and
+        passed to the default estimator as categorical features.
     random_state : int, default 0
     n_threads : int or None, default 1
         OpenMP threads for the estimator (``threadpoolctl``); 1 avoids
@@ -198,10 +205,22 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         Product (feature) names seen in ``fit``.
     """
 
-    def __init__(self, estimator=None, *, max_iter: int = 200, seasonal: bool = True, random_state: int = 0, n_threads: int | None = 1):
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        max_iter: int = 200,
+        seasonal: bool = True,
+        covariates=(),
+        categorical=(),
+        random_state: int = 0,
+        n_threads: int | None = 1,
+    ):
         self.estimator = estimator
         self.max_iter = max_iter
         self.seasonal = seasonal
+        self.covariates = covariates
+        self.categorical = categorical
         self.random_state = random_state
         self.n_threads = n_threads
 
@@ -211,7 +230,13 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         return threadpool_limits(limits=self.n_threads, user_api="openmp")
 
     def _features(self, X: pd.DataFrame, products) -> np.ndarray:
-        cols = [np.asarray(X[p], dtype=float) for p in products]
+        absent = [c for c in [*products, *self.covariates, *self.categorical] if c not in X]
+        if absent:
+            raise ValueError(f"X has no columns {absent}; it has {list(X.columns)}")
+        cols = [np.asarray(X[p], dtype=float) for p in [*products, *self.covariates]]
+        for c in self.categorical:
+            codes = pd.Categorical(X[c].astype(str), categories=self.categories_[c]).codes.astype(float)
+            cols.append(np.where(codes < 0, np.nan, codes))
         if self.seasonal:
             if "time" not in X:
                 raise ValueError("seasonal=True needs a 'time' column in X")
@@ -223,12 +248,19 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         """Fit on a tower table (``X`` from :func:`match_towers`, ``y`` the tower ET)."""
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        self.products_ = list(products or [c for c in X.columns if c not in ("site", "time", "obs")])
+        extra = {"site", "time", "obs", *self.covariates, *self.categorical}
+        self.products_ = list(products or [c for c in X.columns if c not in extra])
+        self.categories_ = {c: sorted(X[c].astype(str).unique()) for c in self.categorical}
         y = np.asarray(y, dtype=float)
         ok = np.isfinite(y)
         if not ok.any():
             raise ValueError("no finite target value to train on")
-        est = self.estimator if self.estimator is not None else HistGradientBoostingRegressor(max_iter=self.max_iter, random_state=self.random_state)
+        n_num = len(self.products_) + len(self.covariates)
+        cat_mask = [False] * n_num + [True] * len(self.categorical) + [False] * (2 if self.seasonal else 0)
+        default = HistGradientBoostingRegressor(
+            max_iter=self.max_iter, random_state=self.random_state, categorical_features=cat_mask if self.categorical else None
+        )
+        est = self.estimator if self.estimator is not None else default
         self.model_ = clone(est)
         with self._limits():
             weights = {"sample_weight": np.asarray(sample_weight)[ok]} if sample_weight is not None else {}
@@ -242,6 +274,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
 
     def predict_grid(self, products) -> xr.DataArray:
         """Apply the fitted fusion to gridded products (lazily for dask input)."""
+        if self.covariates or self.categorical:
+            raise ValueError(f"predict_grid takes product maps only; this model also uses the table columns {[*self.covariates, *self.categorical]}")
         stacked = stack_products(products).sel(product=self.products_)
         if stacked.chunks is not None:
             stacked = stacked.chunk({"product": -1})
@@ -267,21 +301,42 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         return out.rename("ml_fusion").assign_attrs(units=stacked.attrs["units"], long_name="ML fusion of products (trained on towers)")
 
 
-def leave_site_out(model: FusionRegressor, table: pd.DataFrame, *, products=None) -> pd.DataFrame:
-    """Leave-one-site-out predictions: each site predicted by a model trained on the others.
+def leave_site_out(model: FusionRegressor, table: pd.DataFrame, *, products=None, n_splits: int | None = None, groups: str = "site") -> pd.DataFrame:
+    """Out-of-site predictions: each site predicted by a model trained on the other sites.
+
+    Parameters
+    ----------
+    model : FusionRegressor (or any estimator with ``fit(X, y, products=...)``)
+    table : pandas.DataFrame
+        With ``obs`` and a ``groups`` column.
+    products : list of str, optional
+        Passed to ``fit``.
+    n_splits : int, optional
+        None: leave one site out. An integer: grouped k-fold
+        (:class:`sklearn.model_selection.GroupKFold`), every site in exactly one
+        test fold.
+    groups : str, default "site"
+        Column whose values are never split between training and test.
 
     Returns
     -------
     pandas.DataFrame
-        ``table`` with a ``fused`` column holding the out-of-site predictions.
+        ``table`` with a ``fused`` column holding the out-of-site predictions
+        and a ``fold`` column.
     """
-    sites = table["site"].unique()
+    from sklearn.model_selection import GroupKFold
+
+    sites = table[groups].unique()
     if sites.size < 2:
         raise ValueError(f"leave-site-out validation needs at least two sites, got {list(sites)}")
+    k = sites.size if n_splits is None else int(n_splits)
+    if not 2 <= k <= sites.size:
+        raise ValueError(f"n_splits must be between 2 and the number of sites ({sites.size}); got {n_splits}")
     out = table.copy()
     out["fused"] = np.nan
-    for s in sites:
-        test = table["site"] == s
-        fitted = clone(model).fit(table[~test], table.loc[~test, "obs"], products=products)
-        out.loc[test, "fused"] = fitted.predict(table[test])
+    out["fold"] = -1
+    for fold, (train, test) in enumerate(GroupKFold(n_splits=k).split(table, groups=table[groups])):
+        fitted = clone(model).fit(table.iloc[train], table["obs"].iloc[train], products=products)
+        out.iloc[test, out.columns.get_loc("fused")] = fitted.predict(table.iloc[test])
+        out.iloc[test, out.columns.get_loc("fold")] = fold
     return out

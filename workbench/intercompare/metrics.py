@@ -38,7 +38,7 @@ from . import _kernels as K
 from ._apply import apply_reduction
 
 #: One function per pair metric (each a thin wrapper of :func:`compute_metrics`).
-_SINGLE_METRICS = ("bias", "relative_bias", "rmse", "ubrmse", "mae", "pearson_r", "r2", "nse", "kge")
+_SINGLE_METRICS = ("bias", "relative_bias", "rmse", "ubrmse", "mae", "pearson_r", "spearman_r", "r2", "nse", "kge")
 
 __all__ = [
     "available_metrics",
@@ -86,8 +86,9 @@ _INFO = {
         r"\mathrm{ubRMSE} / \sigma_o",
     ),
     "n": ("number of samples used", "1", r"n"),
+    "spearman_r": ("Spearman rank correlation", "1", r"\mathrm{cov}(R_o, R_s) / (\sigma_{R_o} \sigma_{R_s}),\ R = \mathrm{rank}"),
 }
-assert tuple(_INFO) == K.PAIR_METRICS
+assert tuple(_INFO) == K.PAIR_METRICS + K.RANK_METRICS
 
 
 def available_metrics() -> list[str]:
@@ -98,7 +99,7 @@ def available_metrics() -> list[str]:
     >>> "kge" in available_metrics()
     True
     """
-    return list(K.PAIR_METRICS)
+    return list(K.PAIR_METRICS + K.RANK_METRICS)
 
 
 def _check_da(x, label: str) -> xr.DataArray:
@@ -190,7 +191,9 @@ def compute_metrics(obs, sim, metrics=None, dim=None, weights=None, skipna=False
         Reference and product, same grid and compatible units (``sim`` is
         converted to the units of ``obs``).
     metrics : list of str, optional
-        Names from :func:`available_metrics`; default all of them.
+        Names from :func:`available_metrics`; default all of them except
+        ``spearman_r``, which needs a sort of every series and is computed
+        only when named.
     dim : str or list of str, optional
         Dimension(s) to reduce; None reduces over all.
     weights : xarray.DataArray, optional
@@ -227,8 +230,8 @@ def compute_metrics(obs, sim, metrics=None, dim=None, weights=None, skipna=False
     >>> float(ds.bias), float(ds.pearson_r)
     (1.0, 1.0)
     """
-    names = available_metrics() if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
-    unknown = [m for m in names if m not in K.PAIR_METRICS]
+    names = list(K.PAIR_METRICS) if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
+    unknown = [m for m in names if m not in available_metrics()]
     if unknown:
         raise ValueError(f"unknown metric(s) {unknown}; available: {available_metrics()}")
     out = _pair(obs, sim, names, dim, weights, skipna)
@@ -302,7 +305,7 @@ def _make_metric(name: str):
     See Also
     --------
     compute_metrics : several metrics in one pass.
-    xskillscore : the equivalent functions (``me``, ``rmse``, ``mae``, ``pearson_r``, ``r2``).
+    xskillscore : the equivalent functions (``me``, ``rmse``, ``mae``, ``pearson_r``, ``spearman_r``, ``r2``).
     """
     return metric
 
@@ -313,6 +316,7 @@ rmse = _make_metric("rmse")
 ubrmse = _make_metric("ubrmse")
 mae = _make_metric("mae")
 pearson_r = _make_metric("pearson_r")
+spearman_r = _make_metric("spearman_r")
 r2 = _make_metric("r2")
 nse = _make_metric("nse")
 kge = _make_metric("kge")

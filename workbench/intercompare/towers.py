@@ -11,29 +11,65 @@ from .regrid import grid_spacing, stack_products
 __all__ = ["closure_correct", "extract_at_sites", "match_towers"]
 
 
-def closure_correct(towers: xr.Dataset, *, le="le", h="h", rn="rn", g="g") -> xr.Dataset:
+def closure_correct(towers: xr.Dataset, *, window: int = 31, le="le", h="h", rn="rn", g="g", dim: str = "time") -> xr.Dataset:
     """Close the towers' energy balance preserving the Bowen ratio.
 
-    .. math:: LE_{corr} = LE \\, (R_n - G) / (LE + H)
+    .. math:: LE_{corr} = LE \\, \\frac{\\sum_w (R_n - G)}{\\sum_w (LE + H)}
 
-    (Twine et al. 2000; the FLUXNET2015 ``LE_CORR`` approach, here per
-    time step). Steps where ``LE + H`` is not positive are left missing.
+    with sums over a centred moving window of ``window`` steps (Twine et al.
+    2000; FLUXNET2015's ``LE_CORR`` takes its correction factor from a window of
+    +-15 days, Pastorello et al. 2020). Only steps where all four fluxes are
+    present enter the sums; a factor whose window sum of ``LE + H`` is not
+    positive is left missing.
+
+    Parameters
+    ----------
+    towers : xarray.Dataset
+        With ``le``, ``h``, ``rn``, ``g`` [W m-2] along ``dim``.
+    window : int, default 31
+        Window length in time steps (31 days for daily data). ``window=1`` is
+        the per-step ratio, whose denominator ``LE + H`` passes near zero on
+        cloudy winter days: there the random error of the measured fluxes is
+        amplified without bound (a factor of 50 or more), which is why the
+        moving window is the default.
 
     Returns
     -------
     xarray.Dataset
         A copy with ``le`` and ``h`` corrected (and ``et`` rescaled by the same
-        factor when present); ``attrs["closure_correction"]`` records it.
+        factor when present), the factor as ``closure_factor``, and
+        ``attrs["closure_correction"]`` recording the method.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> t = xr.Dataset({k: ("time", np.array(v, float)) for k, v in
+    ...      {"le": [40, 1, 50], "h": [20, -0.5, 30], "rn": [100, 10, 120], "g": [10, 5, 10]}.items()})
+    >>> closure_correct(t, window=1).le.values.round(1).tolist()  # per step: 5 W m-2 of available energy on 0.5 W m-2 of turbulent flux
+    [60.0, 10.0, 68.8]
+    >>> closure_correct(t, window=3).closure_factor.values.round(3).tolist()  # (90 + 5) / (60 + 0.5), ...; edges use what the window holds
+    [1.57, 1.459, 1.429]
     """
     for v in (le, h, rn, g):
         if v not in towers:
             raise ValueError(f"closure correction needs {v!r} in the tower dataset; found {list(towers.data_vars)}")
-    turb = towers[le] + towers[h]
-    factor = ((towers[rn] - towers[g]) / turb).where(turb > 0)
+    if int(window) != window or window < 1:
+        raise ValueError(f"window must be a positive whole number of time steps; got {window!r}")
+    if dim not in towers[le].dims:
+        raise ValueError(f"closure correction works along {dim!r}, which {le!r} does not have (dims {towers[le].dims})")
+    ok = towers[le].notnull() & towers[h].notnull() & towers[rn].notnull() & towers[g].notnull()
+    turb = (towers[le] + towers[h]).where(ok)
+    avail = (towers[rn] - towers[g]).where(ok)
+    if window > 1:
+        roll = {dim: int(window)}
+        turb = turb.rolling(roll, center=True, min_periods=1).sum()
+        avail = avail.where(ok).rolling(roll, center=True, min_periods=1).sum()
+    factor = (avail / turb).where(turb > 0)
     out = towers.copy()
     for v in (le, h) + (("et",) if "et" in towers else ()):
         out[v] = (towers[v] * factor).assign_attrs(towers[v].attrs)
-    out.attrs["closure_correction"] = "Bowen-ratio preserving: x * (rn - g) / (le + h)"
+    out["closure_factor"] = factor.assign_attrs(units="1", long_name=f"energy-balance closure correction factor ({window}-step window)")
+    out.attrs["closure_correction"] = f"Bowen-ratio preserving: x * sum(rn - g) / sum(le + h) over a centred {window}-step window"
     return out
 
 
@@ -59,7 +95,7 @@ def extract_at_sites(grid: xr.DataArray | xr.Dataset, lat, lon, *, site=None):
     return sel.assign_coords(site=("site", site))
 
 
-def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool = False, as_dataset: bool = False):
+def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool = False, window: int = 31, as_dataset: bool = False):
     """A table of product values at the tower cells next to the tower observation.
 
     Parameters
@@ -73,6 +109,8 @@ def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool
         The tower variable compared (converted to the products' units).
     closure : bool, default False
         Apply :func:`closure_correct` to the towers first.
+    window : int, default 31
+        Window of the closure correction [time steps] (see :func:`closure_correct`).
     as_dataset : bool, default False
         Return an xarray.Dataset with dims (site, time), ``obs`` and one
         variable per product, each with ``units``, instead of the table.
@@ -86,7 +124,7 @@ def match_towers(products, towers: xr.Dataset, *, var: str = "et", closure: bool
     """
     stacked = stack_products(products)
     if closure:
-        towers = closure_correct(towers)
+        towers = closure_correct(towers, window=window)
     if var not in towers:
         raise ValueError(f"towers have no variable {var!r}; found {list(towers.data_vars)}")
     obs = convert(towers[var], stacked.attrs["units"], name=f"towers.{var}")

@@ -85,11 +85,43 @@ def _category_options(da: xr.DataArray) -> dict:
     }
 
 
+def _coords_title(da: xr.DataArray, names) -> str:
+    """A short title from scalar coordinates: ``"site IT-CA1 (42.38 N, 12.03 E)"``.
+
+    Examples
+    --------
+    >>> da = xr.DataArray([1.0], dims="time").assign_coords(site="IT-CA1", lat=42.3804, lon=12.0266)
+    >>> _coords_title(da, ["site", "lat", "lon"])
+    'site IT-CA1 (42.38 N, 12.03 E)'
+    """
+    parts = []
+    for name in names:
+        if name in ("lat", "lon"):
+            continue
+        value = da[name].values.item()
+        parts.append(f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}")
+    where = []
+    if "lat" in names:
+        lat = float(da["lat"])
+        where.append(f"{abs(lat):.2f} {'N' if lat >= 0 else 'S'}")
+    if "lon" in names:
+        lon = float(da["lon"])
+        where.append(f"{abs(lon):.2f} {'E' if lon >= 0 else 'W'}")
+    title = ", ".join(parts)
+    if where:
+        title = f"{title} ({', '.join(where)})" if title else ", ".join(where)
+    return title
+
+
 def plot_series(ds: xr.Dataset | xr.DataArray, variables=None, *, by=None, **hv_kwargs):
     """Time series of one or several variables (one curve each), labelled from CF attributes."""
     _hvplot()
     if isinstance(ds, xr.DataArray):
         options = {"x": "time", "ylabel": label(ds), "frame_width": 600, "frame_height": 220}
+        scalars = [c for c in ds.coords if c not in ds.dims and ds[c].ndim == 0]
+        if scalars:  # hvplot's own title ("site = IT-CA1, lat = 42.38 [degrees_north], lon...") gets cut off
+            options["title"] = _coords_title(ds, scalars)
+            ds = ds.drop_vars(scalars)
         options.update(hv_kwargs)
         return ds.hvplot.line(by=by, **options)
     variables = list(variables or ds.data_vars)

@@ -74,6 +74,33 @@ def plot_zonal_means(zonal: xr.DataArray | xr.Dataset, **hv_kwargs):
     return frame.reset_index().hvplot.line(**options)
 
 
+def _label_positions(x: np.ndarray, y: np.ndarray, *, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Label positions near each point that keep labels at least ``step`` apart.
+
+    Greedy: points are taken from the largest ``y`` down; each label goes to the
+    first of eight offsets around its point (above first) that is ``step`` away
+    from every label placed so far (else above its point, further out).
+
+    Examples
+    --------
+    >>> lx, ly = _label_positions(np.array([1.0, 1.01]), np.array([0.5, 0.5]), step=0.1)
+    >>> bool(np.hypot(lx[0] - lx[1], ly[0] - ly[1]) >= 0.1)
+    True
+    """
+    offsets = [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)]
+    lx, ly = np.empty(len(x)), np.empty(len(y))
+    done: list[tuple[float, float]] = []
+    for i in np.argsort(-np.asarray(y, dtype=float), kind="stable"):
+        for ring in (1.0, 2.0, 3.0):
+            spots = [(x[i] + ring * dx * step, y[i] + ring * dy * step * 0.8) for dx, dy in offsets]
+            free = [p for p in spots if all(np.hypot(p[0] - q[0], p[1] - q[1]) >= step for q in done)]
+            if free:
+                break
+        lx[i], ly[i] = free[0] if free else spots[0]
+        done.append((lx[i], ly[i]))
+    return lx, ly
+
+
 def plot_taylor(stats: xr.Dataset | pd.DataFrame, *, max_std: float | None = None, **hv_kwargs):
     """Taylor diagram (Taylor 2001) from normalised standard deviations and correlations.
 
@@ -114,7 +141,9 @@ def plot_taylor(stats: xr.Dataset | pd.DataFrame, *, max_std: float | None = Non
         elements.append(hv.Curve(([0, radius * r], [0, radius * np.sqrt(1 - r**2)])).opts(color="lightgrey"))
         elements.append(hv.Text(radius * r * 1.03, radius * np.sqrt(1 - r**2) * 1.03, f"{r}", fontsize=7))
     points = hv.Points(frame.reset_index(), kdims=["x", "y"], vdims=[frame.index.name or "index", "std_ratio", "pearson_r"])
-    labels = hv.Labels(frame.reset_index(), kdims=["x", "y"], vdims=[frame.index.name or "index"]).opts(text_font_size="8pt", yoffset=0.05)
+    placed = frame.reset_index()
+    placed["x"], placed["y"] = _label_positions(frame.x.to_numpy(), frame.y.to_numpy(), step=0.06 * radius)
+    labels = hv.Labels(placed, kdims=["x", "y"], vdims=[frame.index.name or "index"]).opts(text_font_size="8pt")
     reference = hv.Points([(1.0, 0.0)]).opts(color="black", marker="star", size=14)
     options = dict(width=420, height=420, xlim=(0, radius * 1.05), ylim=(0, radius * 1.05), xlabel="normalised std x correlation", ylabel="normalised std x sqrt(1 - r^2)", title="Taylor diagram")
     options.update(hv_kwargs)

@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from ..intercompare import area_mean, available_metrics, compute_metrics
+from ..intercompare._kernels import RANK_METRICS
 from ..viz import plot_map
 from ..viz.intercompare import plot_skill_bars
 from ._base import PlotExplorer
@@ -70,7 +71,8 @@ class IntercomparisonExplorer(PlotExplorer):
     def metric_maps(self) -> dict:
         """Per-cell metrics (over time) of each chosen product for the chosen season: ``{product: Dataset}``."""
         ref = self._select(self.reference)
-        return {p: compute_metrics(ref, self._select(self.products[p]), dim="time", skipna=True) for p in self.product.value}
+        names = [m for m in available_metrics() if m not in RANK_METRICS or m == self.metric.value]  # ranks only when chosen
+        return {p: compute_metrics(ref, self._select(self.products[p]), names, dim="time", skipna=True) for p in self.product.value}
 
     def table(self) -> pd.DataFrame:
         """Area-weighted means of every metric over the chosen region (rows: products)."""
