@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .._config import warn_user
+from .._warn import warn
 from .collocation import tc_all_triplets
 from .fusion import FusionRegressor, ensemble_mean, leave_site_out, performance_weights, tc_fusion, weighted_ensemble
 from .metrics import compute_metrics
@@ -97,7 +97,7 @@ def load_overpasses(path=None, *, fallback: bool = True) -> xr.Dataset:
     except RealDataUnavailable as err:
         if not fallback:
             raise
-        warn_user(f"the real ECOSTRESS cal/val table is unavailable ({err}); using the virtual stand-in virtual_overpasses() instead")
+        warn(f"the real ECOSTRESS cal/val table is unavailable ({err}); using the virtual stand-in virtual_overpasses() instead")
         print(f"Real ECOSTRESS table unavailable: {_TABLE} is missing. Showing the VIRTUAL stand-in instead.")
         return virtual_overpasses()
     frame = pd.read_csv(path, usecols=list(ECOSTRESS_COVARIATES))
@@ -134,7 +134,7 @@ def load_mod16_points(*, fallback: bool = True) -> xr.Dataset:
     except RealDataUnavailable as err:
         if not fallback:
             raise
-        warn_user(f"the real MOD16A2 points are unavailable ({err}); using a virtual stand-in instead")
+        warn(f"the real MOD16A2 points are unavailable ({err}); using a virtual stand-in instead")
         print(f"Real MOD16A2 points unavailable: {_MOD16} is missing. Showing a VIRTUAL stand-in (8-day means of the virtual land's ET at 3 towers).")
     from ..data import virtual_land, virtual_towers
     from .regrid import align_time
