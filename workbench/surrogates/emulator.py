@@ -285,7 +285,7 @@ def tower_monthly_et(towers: xr.Dataset, *, closure: bool = True) -> xr.DataArra
     fluxes["et"] = convert(towers["et"], "mm d-1", name="et")
     monthly = fluxes.resample(time="MS").mean()
     if closure:
-        monthly = closure_correct(monthly)
+        monthly = closure_correct(monthly, window=1)  # one factor per month: the month is the window
     totals = monthly["et"] * monthly["time"].dt.days_in_month
     out = totals.groupby("time.month").mean("time").transpose(..., "month")
     long_name = "monthly tower evapotranspiration" + (" (closure-corrected)" if closure else " (measured)")
