@@ -17,6 +17,7 @@ from .landcover import LAND_COVER, land_cover_table
 from . import products
 from .products import *  # noqa: F401,F403  (synthetic ET products and real-product readers)
 from .towers import virtual_towers
+from .halfhourly import HALF_HOUR_STEPS, virtual_towers_halfhourly
 from .virtual_land import VARIABLE_ATTRS, virtual_land
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "land_cover_table",
     "virtual_land",
     "virtual_towers",
+    "virtual_towers_halfhourly",
+    "HALF_HOUR_STEPS",
     "VARIABLE_ATTRS",
     "open_gridded",
     "check_cf_grid",
