@@ -82,7 +82,7 @@ def virtual_towers_halfhourly(towers: xr.Dataset, *, seed: int = 0, noise: float
     :math:`G(t) = \\bar G + 0.1 (R_n(t) - \\bar R_n)`. Temperature:
     :math:`T(t) = \\bar T + \\tfrac12 (T_{max} - T_{min}) \\cos(2\\pi (t - 15\\,h)/24\\,h)`.
     True LE: :math:`\\overline{LE}\\,(0.05 + 0.95\\, A^+(t)/\\overline{A^+})` with
-    :math:`A^+ = \\max(R_n - G, 0)`; true H = :math:`R_n - G - LE`.
+    :math:`A^+ = \\max(R_n - G, 0)` in day-time and 0 at night; true H = :math:`R_n - G - LE`.
 
     Examples
     --------
@@ -122,7 +122,7 @@ def virtual_towers_halfhourly(towers: xr.Dataset, *, seed: int = 0, noise: float
     rn_true = rn_day + (1.0 - _ALBEDO) * (rs - rs_day)
     g = g_day + _G_FRACTION * (rn_true - rn_day)
     avail = rn_true - g
-    pos = np.maximum(avail, 0.0)
+    pos = np.where(rs > 0, np.maximum(avail, 0.0), 0.0)  # day-time available energy
     pos_mean = pos.mean(axis=2, keepdims=True)
     le_day = np.maximum(_day_shape(towers["le_true"].values), 0.0)
     share = np.where(pos_mean > 0, pos / np.where(pos_mean > 0, pos_mean, 1.0), 1.0)

@@ -11,11 +11,13 @@ Submodules (re-exported flat):
 - :mod:`~workbench.qc.real`: real FLUXNET data and agreement with the ONEFlux QC flags
 """
 
-from . import anomalies, detectors, evaluate, flags, gapfill
+from . import anomalies, detectors, evaluate, flags, gapfill, real, scale
 from .anomalies import *  # noqa: F403
 from .detectors import *  # noqa: F403
 from .evaluate import *  # noqa: F403
 from .flags import *  # noqa: F403
 from .gapfill import *  # noqa: F403
+from .real import *  # noqa: F403
+from .scale import *  # noqa: F403
 
-__all__ = [*anomalies.__all__, *detectors.__all__, *evaluate.__all__, *flags.__all__, *gapfill.__all__]
+__all__ = [*anomalies.__all__, *detectors.__all__, *evaluate.__all__, *flags.__all__, *gapfill.__all__, *real.__all__, *scale.__all__]

@@ -7,7 +7,7 @@ beside the corrupted data; the events (site, variable, type, first and last
 time step, size) are returned as a table.
 
 A time step is labelled only where the fault moved the value by more than
-``label_tol`` standard deviations of the series (a spike of zero, a sign flip
+``label_tol`` (default 0.5) standard deviations of the series (a spike of zero, a sign flip
 of a zero flux, the flat start of a drift are not faults anyone can see),
 except for stuck values, which are labelled over the whole run.
 """
@@ -44,7 +44,7 @@ _SPECS = {
     "spike": _Spec((0.0, 0.0), (0.0, 0.0), (3.0, 6.0), None, "one-step outlier of +-size sd"),
     "level_shift": _Spec((5.0, 20.0), (0.5, 3.0), (1.0, 2.0), None, "constant offset of +-size sd over the segment"),
     "drift": _Spec((20.0, 60.0), (3.0, 10.0), (2.0, 4.0), None, "offset growing linearly from 0 to +-size sd over the segment"),
-    "stuck": _Spec((2.0, 8.0), (0.1, 0.5), (0.0, 0.0), None, "the value at the start repeated over the segment"),
+    "stuck": _Spec((3.0, 10.0), (0.1, 0.5), (0.0, 0.0), None, "the value at the start repeated over the segment"),
     "sign_flip": _Spec((2.0, 6.0), (0.5, 2.0), (0.0, 0.0), ("le", "rn", "rs"), "value multiplied by -1 over the segment"),
     "scale_error": _Spec((5.0, 15.0), (1.0, 4.0), (0.0, 0.0), None, "unit error: W m-2 read as MJ m-2 d-1 (x 0.0864), degC as K (+273.15), kPa as hPa (x 10)"),
     "time_shift": _Spec((5.0, 15.0), (1.0, 4.0), (0.0, 0.0), None, "series delayed by 2-6 steps (half-hourly) or 1-3 days (daily) over the segment"),
@@ -97,7 +97,7 @@ def anomaly_spec() -> pd.DataFrame:
 
     Examples
     --------
-    >>> anomaly_spec().loc["spike", "code"]
+    >>> int(anomaly_spec().loc["spike", "code"])
     1
     """
     rows = []
@@ -139,11 +139,10 @@ def _normalise_mix(mix, halfhourly: bool, variables) -> dict[str, float]:
     return {t: w / total for t, w in mix.items() if w > 0}
 
 
-def _apply(kind, x, start, stop, size, rng, *, ds_site, variable, step_days, units, night):
-    """Corrupt x[start:stop] in place by the fault ``kind``; return a description of its size."""
+def _apply(kind, x, start, stop, size, rng, *, ds_site, variable, step_days, units, night, sd):
+    """Corrupt x[start:stop] in place by the fault ``kind`` (sizes in ``sd``, the clean series' sd); describe its size."""
     seg = slice(start, stop)
     n = stop - start
-    sd = float(np.nanstd(x))
     sign = 1.0 if rng.random() < 0.5 else -1.0
     if kind == "spike":
         x[seg] += sign * size * sd
@@ -192,7 +191,7 @@ def plant_anomalies(
     fraction: float = 0.05,
     mix=None,
     seed: int = 0,
-    label_tol: float = 0.25,
+    label_tol: float = 0.5,
 ) -> tuple[xr.Dataset, pd.DataFrame]:
     """Plant faults of stated type, size and timing in tower series; return the corrupted data, labels and events.
 
@@ -213,9 +212,11 @@ def plant_anomalies(
         (``night_le`` only for sub-daily data).
     seed : int, default 0
         The same seed gives the same faults.
-    label_tol : float, default 0.25
+    label_tol : float, default 0.5
         A step is labelled where the fault moved it by more than ``label_tol``
-        standard deviations of the series (stuck runs are labelled whole).
+        standard deviations of the series (stuck runs are labelled whole); for
+        the virtual towers' fluxes that is about two standard deviations of
+        the measurement noise.
 
     Returns
     -------
@@ -270,6 +271,7 @@ def plant_anomalies(
         site_ds = ds.isel(site=i_site)
         night = site_ds["sw_in_pot"].values <= 0 if "sw_in_pot" in ds else None
         series = {v: out[v].values[i_site].astype(float) for v in variables}
+        sd = {v: float(np.nanstd(series[v])) for v in variables}  # of the clean series: sizes and labels refer to it
         labels = {v: np.zeros(n_time, dtype=np.int8) for v in variables}
         taken = {v: np.zeros(n_time, dtype=bool) for v in variables}
         budget = int(round(fraction * n_time * len(variables)))
@@ -296,8 +298,8 @@ def plant_anomalies(
                 continue
             size = rng.uniform(*spec.size) if spec.size != (0.0, 0.0) else 0.0
             before = series[v].copy()
-            what = _apply(kind, series[v], start, stop, size, rng, ds_site=site_ds, variable=v, step_days=step_days, units=ds[v].attrs["units"], night=night)
-            moved = np.abs(series[v][start:stop] - before[start:stop]) > label_tol * np.nanstd(before)
+            what = _apply(kind, series[v], start, stop, size, rng, ds_site=site_ds, variable=v, step_days=step_days, units=ds[v].attrs["units"], night=night, sd=sd[v])
+            moved = np.abs(series[v][start:stop] - before[start:stop]) > label_tol * sd[v]
             if kind == "stuck":
                 moved[:] = True
             labels[v][start:stop] = np.where(moved, ANOMALY_CODES[kind], 0)

@@ -15,7 +15,7 @@ import xarray as xr
 
 from .anomalies import ANOMALY_CODES, ANOMALY_TYPES, truth_name
 
-__all__ = ["score_by_type", "precision_recall_curve", "prf"]
+__all__ = ["score_by_type", "precision_recall_curve", "prf", "f1_by_set"]
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -23,8 +23,8 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
     Examples
     --------
-    >>> prf(8, 2, 2)
-    (0.8, 0.8, 0.8)
+    >>> [round(v, 3) for v in prf(8, 2, 2)]
+    [0.8, 0.8, 0.8]
     """
     p = tp / (tp + fp) if tp + fp else np.nan
     r = tp / (tp + fn) if tp + fn else np.nan
@@ -128,3 +128,31 @@ def precision_recall_curve(scores: xr.DataArray, truth: xr.DataArray, *, n: int 
     tp = int(pos.sum())
     rows.insert(0, {"threshold": lo, **dict(zip(("precision", "recall", "f1"), prf(tp, int((~pos).sum()), 0)))})
     return pd.DataFrame(rows)
+
+
+def f1_by_set(flags: xr.Dataset, truth: xr.Dataset, variables, sets=None, *, metric: str = "f1") -> pd.DataFrame:
+    """F1 (or precision/recall) per anomaly type for each detector set, from the ``<v>_qc`` bit masks.
+
+    Parameters
+    ----------
+    flags : xarray.Dataset
+        Output of :func:`workbench.qc.screen` / :func:`workbench.qc.flags_from_scores`.
+    truth : xarray.Dataset
+        Corrupted towers with the labels.
+    variables : sequence of str
+    sets : dict, optional
+        ``{name: rule}``; default :data:`workbench.qc.DETECTOR_SETS`.
+    metric : {"f1", "precision", "recall"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: anomaly types present and ``all``; columns: detector sets.
+    """
+    from .flags import DETECTOR_SETS, set_flags
+
+    sets = sets or DETECTOR_SETS
+    columns = {name: score_by_type(set_flags(flags, variables, rule), truth, variables)[metric] for name, rule in sets.items()}
+    table = pd.DataFrame(columns)
+    table.index.name = "type"
+    return table

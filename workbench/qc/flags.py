@@ -28,9 +28,21 @@ __all__ = [
     "qc_name",
     "flag_bits",
     "flag_attrs",
+    "calibrate_thresholds",
+    "DETECTOR_SETS",
+    "set_flags",
+    "first_fired",
 ]
 
-# The ensemble: any rule, the learned model, or the two PyOD detectors agreeing.
+#: Detector sets compared in the study: the rule-based set, PyOD (both agreeing), the learned model, the ensemble.
+DETECTOR_SETS = {
+    "rules": {"any": RULES},
+    "PyOD (ECOD and iforest)": {"all": ("ecod", "iforest")},
+    "learned model": {"any": ("model",)},
+    "ensemble": None,
+}
+
+# The ensemble: any rule, the learned model (on the variable it blames most), or the two PyOD detectors agreeing.
 ENSEMBLE = {"any": (*RULES, "model"), "all": ("ecod", "iforest")}
 
 
@@ -94,27 +106,83 @@ def flags_from_scores(scores: xr.Dataset, variables, *, thresholds=None) -> xr.D
     variables = [variables] if isinstance(variables, str) else list(variables)
     bits = flag_bits()
     out = xr.Dataset()
+    blame = _model_blame(scores, variables, thresholds)
     for v in variables:
         used = [n for n in DETECTORS if f"{v}_{n}_score" in scores]
         if not used:
             raise ValueError(f"no scores for variable {v!r} in scores; found {list(scores.data_vars)}")
         qc_attrs, suspect_attrs = flag_attrs(v, used, thresholds)
-        limits = {**{n: d.threshold for n, d in DETECTORS.items()}, **(thresholds or {})}
+        limits = _limits(thresholds, v)
         mask = None
         for n in used:
-            hit = (scores[f"{v}_{n}_score"] > limits[n]).astype(np.int32) * bits[n]
+            hit = scores[f"{v}_{n}_score"] > limits[n]
+            if n == "model" and v in blame:
+                hit = hit & blame[v]
+            hit = hit.astype(np.int32) * bits[n]
             mask = hit if mask is None else mask | hit
         out[qc_name(v)] = mask.astype(np.int32).assign_attrs(qc_attrs)
         out[f"{v}_suspect"] = suspect(out[qc_name(v)]).astype(np.int8).assign_attrs(suspect_attrs)
     return out
 
 
-def flag_attrs(variable: str, detectors, thresholds=None) -> tuple[dict, dict]:
-    """CF attributes of ``<variable>_qc`` (bit mask) and ``<variable>_suspect`` (ensemble) for the detectors used."""
-    limits = {**{n: d.threshold for n, d in DETECTORS.items()}, **(thresholds or {})}
+def _model_blame(scores: xr.Dataset, variables, thresholds) -> dict[str, xr.DataArray]:
+    """Where the learned model may blame each variable: where its departure is the largest of all screened variables.
+
+    A fault in a driver (net radiation, temperature) also moves the models of
+    the fluxes it drives; the variable whose model departs most (in units of
+    its threshold) takes the blame, the others are explained away.
+    """
+    names = [v for v in variables if f"{v}_model_score" in scores]
+    if len(names) < 2:
+        return {}
+    ratio = xr.concat([scores[f"{v}_model_score"] / _limits(thresholds, v)["model"] for v in names], dim="variable")
+    top = ratio.argmax("variable")
+    return {v: top == i for i, v in enumerate(names)}
+
+
+def _limits(thresholds, variable: str) -> dict[str, float]:
+    """Thresholds for one variable: defaults, overridden by ``{detector: t}`` or ``{variable: {detector: t}}``."""
+    thresholds = dict(thresholds or {})
+    flat = {k: t for k, t in thresholds.items() if not isinstance(t, dict)}
+    per_var = thresholds.get(variable, {}) if isinstance(thresholds.get(variable), dict) else {}
+    limits = {**{n: d.threshold for n, d in DETECTORS.items()}, **flat, **per_var}
     unknown = sorted(set(limits) - set(DETECTORS))
     if unknown:
         raise ValueError(f"thresholds for unknown detector(s) {unknown}; expected some of {list(DETECTORS)}")
+    return {k: float(t) for k, t in limits.items()}
+
+
+def calibrate_thresholds(clean_scores: xr.Dataset, variables, *, alpha: float = 1e-3) -> dict[str, dict[str, float]]:
+    """Thresholds with a false-alarm rate of about ``alpha`` per detector, from scores on clean data.
+
+    For each variable and detector: the larger of the detector's default
+    threshold and the ``1 - alpha`` quantile of its scores on data known to be
+    clean (virtual towers of another seed, before planting). The result goes
+    to ``thresholds=`` of :func:`flags_from_scores` or :func:`screen`.
+
+    Examples
+    --------
+    >>> s = xr.Dataset({"le_model_score": ("time", np.r_[np.zeros(900), np.full(100, 7.0)])})
+    >>> calibrate_thresholds(s, ["le"], alpha=0.05)["le"]["model"]
+    7.0
+    """
+    if not 0.0 < alpha < 0.5:
+        raise ValueError(f"alpha must be in (0, 0.5); got {alpha}")
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    out = {}
+    for v in variables:
+        out[v] = {}
+        for n, d in DETECTORS.items():
+            name = f"{v}_{n}_score"
+            if name in clean_scores:
+                q = float(np.nanquantile(np.asarray(clean_scores[name].values, float), 1.0 - alpha))
+                out[v][n] = max(d.threshold, q)
+    return out
+
+
+def flag_attrs(variable: str, detectors, thresholds=None) -> tuple[dict, dict]:
+    """CF attributes of ``<variable>_qc`` (bit mask) and ``<variable>_suspect`` (ensemble) for the detectors used."""
+    limits = _limits(thresholds, variable)
     bits = flag_bits()
     used = [n for n in DETECTORS if n in set(detectors)]
     qc_attrs = {
@@ -164,7 +232,7 @@ def screen(ds: xr.Dataset, variables=("le", "h", "rn", "tmean"), detectors=None,
 
     Examples
     --------
-    >>> x = np.cos(np.arange(60) / 4.0); x[30] = 9.0
+    >>> x = np.cos(np.arange(60) / 4.0) + 0.1 * np.random.default_rng(0).standard_normal(60); x[30] = 9.0
     >>> ds = xr.Dataset({"tmean": (("site", "time"), x[None], {"units": "degC"})},
     ...                 coords={"site": ["A"], "time": pd.date_range("2020-01-01", periods=60)})
     >>> flags = screen(ds, "tmean", detectors=["range", "mad_spike"])
@@ -224,3 +292,25 @@ def explain(flags: xr.Dataset, truth: xr.Dataset, variables) -> pd.DataFrame:
     order = [k for k in (*ANOMALY_TYPES, "clean") if k in share.index]
     return share.loc[order]
 
+
+
+def set_flags(flags: xr.Dataset, variables, rule=None) -> dict[str, xr.DataArray]:
+    """Boolean flags per variable for one detector set (a rule of :data:`DETECTOR_SETS`; None = the ensemble)."""
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    return {v: suspect(flags[qc_name(v)], rule=rule) for v in variables}
+
+
+def first_fired(qc: xr.DataArray) -> xr.DataArray:
+    """Name of the first test (in :data:`DETECTORS` order) that fired at each step, ``""`` where none did.
+
+    Examples
+    --------
+    >>> bits = flag_bits()
+    >>> first_fired(xr.DataArray([0, bits["model"] | bits["mad_spike"]])).values.tolist()
+    ['', 'mad_spike']
+    """
+    names = np.array(["", *DETECTORS], dtype=object)
+    out = np.zeros(qc.shape, dtype=int)
+    for i, n in reversed(list(enumerate(DETECTORS))):
+        out = np.where((np.asarray(qc.values) & flag_bits()[n]) > 0, i + 1, out)
+    return xr.DataArray(names[out].astype(str), dims=qc.dims, coords=qc.coords, name=f"{qc.name}_first_test")

@@ -43,7 +43,7 @@ def screen_lazy(ds: xr.Dataset, variables=("le", "h", "rn", "tmean"), detectors=
     Examples
     --------
     >>> import pandas as pd
-    >>> x = np.cos(np.arange(60) / 4.0)[None].repeat(3, 0); x[1, 30] = 9.0
+    >>> x = np.cos(np.arange(60) / 4.0) + 0.1 * np.random.default_rng(0).standard_normal((3, 60)); x[1, 30] = 9.0
     >>> ds = xr.Dataset({"tmean": (("site", "time"), x, {"units": "degC"})},
     ...                 coords={"site": ["A", "B", "C"], "time": pd.date_range("2020-01-01", periods=60)})
     >>> lazy = screen_lazy(ds, "tmean", detectors=["range", "mad_spike"])
@@ -55,7 +55,7 @@ def screen_lazy(ds: xr.Dataset, variables=("le", "h", "rn", "tmean"), detectors=
     if "site" not in ds.dims or "time" not in ds.dims:
         raise ValueError(f"screen_lazy needs dimensions ('site', 'time'); got {tuple(ds.dims)}")
     needed = sorted({*variables, "rn", "g", "h", "le", "sw_in_pot", "rs", "tmean", "vpd", "wind", "lai", "rh"} & set(ds.data_vars))
-    chunked = ds[needed].transpose("site", "time").chunk({"site": sites_per_chunk, "time": -1})
+    chunked = ds[needed].transpose("site", "time").reset_coords(drop=True).chunk({"site": sites_per_chunk, "time": -1})
     import dask.array as da
 
     template = xr.Dataset(coords={"site": chunked["site"], "time": chunked["time"]})
@@ -65,4 +65,5 @@ def screen_lazy(ds: xr.Dataset, variables=("le", "h", "rn", "tmean"), detectors=
         qc_attrs, suspect_attrs = flag_attrs(v, detectors, thresholds)
         template[qc_name(v)] = (("site", "time"), da.zeros(shape, chunks=chunks, dtype=np.int32), qc_attrs)
         template[f"{v}_suspect"] = (("site", "time"), da.zeros(shape, chunks=chunks, dtype=np.int8), suspect_attrs)
-    return xr.map_blocks(_screen_block, chunked, kwargs={"variables": variables, "detectors": detectors, "thresholds": thresholds, "seed": seed}, template=template)
+    flags = xr.map_blocks(_screen_block, chunked, kwargs={"variables": variables, "detectors": detectors, "thresholds": thresholds, "seed": seed}, template=template)
+    return flags.assign_coords({c: ds[c] for c in ds.coords if ds[c].dims == ("site",) and c != "site"})
