@@ -224,14 +224,16 @@ def _robust_z(x) -> np.ndarray:
 
 
 def energy_balance_score(rn, g, h, le, *, which: str, window: int, min_available: float = 20.0) -> np.ndarray:
-    """Energy-balance consistency of one turbulent flux, in robust z units.
+    r"""Energy-balance consistency of one turbulent flux, in robust z units.
 
-    Two ratios, each as a running median over ``window`` steps of the steps
-    with more than ``min_available`` W m-2 of available energy (a median, so
-    that a spike does not spread): the closure :math:`(H + LE)/(R_n - G)`
-    and the share of the flux tested, :math:`F/(R_n - G)`. Each is compared with its median over the series in
-    robust z units; the score is the smaller of the two, so a flux is only
-    blamed when the closure breaks *and* its own share moved.
+    Two residuals in flux units, each as a running median over ``window``
+    steps (a median, so that a spike does not spread): the closure residual
+    :math:`H + LE - c\,(R_n - G)` and the tested flux's residual
+    :math:`F - s\,(R_n - G)`, with the site's median closure :math:`c` and
+    median share :math:`s` over steps with more than ``min_available`` W m-2
+    of available energy. Each is scored in robust z units; the score is the
+    smaller of the two, so a flux is only blamed when the closure breaks *and*
+    its own share moved.
 
     Parameters
     ----------
@@ -242,7 +244,7 @@ def energy_balance_score(rn, g, h, le, *, which: str, window: int, min_available
     window : int
         Window [steps] of the running medians (5 days is typical).
     min_available : float, default 20
-        Steps with less available energy [W m-2] are left out of the ratios.
+        Steps with less available energy [W m-2] do not enter :math:`c` and :math:`s`.
 
     Examples
     --------
@@ -253,15 +255,18 @@ def energy_balance_score(rn, g, h, le, *, which: str, window: int, min_available
     >>> bool(z[150:160].min() > 5), bool(z[:100].max() < 4)
     (True, True)
     """
-    avail = np.asarray(rn, float) - np.asarray(g, float)
-    flux = {"h": np.asarray(h, float), "le": np.asarray(le, float)}
+    avail = np.atleast_2d(np.asarray(rn, float) - np.asarray(g, float))
+    flux = {"h": np.atleast_2d(np.asarray(h, float)), "le": np.atleast_2d(np.asarray(le, float))}
     if which not in flux:
         raise ValueError(f"which must be 'h' or 'le'; got {which!r}")
-    with np.errstate(all="ignore"):
-        denom = np.where(avail > min_available, avail, np.nan)
-        closure = _rolling_median((flux["h"] + flux["le"]) / denom, window)
-        share = _rolling_median(flux[which] / denom, window)
-    z = np.fmin(_robust_z(closure), _robust_z(share))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ok = avail > min_available
+        closure = np.nanmedian(np.where(ok, (flux["h"] + flux["le"]) / avail, np.nan), axis=-1, keepdims=True)
+        share = np.nanmedian(np.where(ok, flux[which] / avail, np.nan), axis=-1, keepdims=True)
+        total = _rolling_median(flux["h"] + flux["le"] - closure * avail, window)
+        own = _rolling_median(flux[which] - share * avail, window)
+    z = np.fmin(_robust_z(total), _robust_z(own))
     z = np.where(np.isfinite(z), z, 0.0)
     return z if np.ndim(rn) > 1 else z[0]
 

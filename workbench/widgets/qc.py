@@ -75,9 +75,19 @@ class QCExplorer(PlotExplorer):
         """The current choice as keyword arguments."""
         return {"site": self.site.value, "variable": self.variable.value, "detector": self.detector.value, "threshold": float(self.threshold.value)}
 
+    def summary(self) -> dict:
+        """Precision, recall and F1 over all sites of the current detector, variable and threshold."""
+        from ..qc import prf, truth_name
+
+        s = self.settings()
+        hit = (self.scores[f"{s['variable']}_{s['detector']}_score"] > s["threshold"]).values
+        pos = self.data[truth_name(s["variable"])].values > 0
+        p, r, f = prf(int((hit & pos).sum()), int((hit & ~pos).sum()), int((~hit & pos).sum()))
+        return {"precision": p, "recall": r, "f1": f}
+
     def plot(self):
         """Series with flags coloured by planted type (missed faults in grey), beside the precision-recall curve."""
-        from ..qc import ANOMALY_TYPES, precision_recall_curve, prf, truth_name
+        from ..qc import ANOMALY_TYPES, precision_recall_curve, truth_name
         from ..viz.qc import plot_flagged_series, plot_pr_curve
 
         s = self.settings()
@@ -89,9 +99,7 @@ class QCExplorer(PlotExplorer):
         lab = truth.sel(site=s["site"]).values
         kinds = np.where(hit.sel(site=s["site"]).values, np.where(lab > 0, names[lab], "false alarm"), np.where(lab > 0, "missed", ""))
         kinds = xr.DataArray(kinds.astype(str), dims="time", coords={"time": self.data["time"]})
-        pos = truth.values > 0
-        tp = int((hit.values & pos).sum())
-        p, r, f = prf(tp, int((hit.values & ~pos).sum()), int((~hit.values & pos).sum()))
+        p, r, f = (self.summary()[k] for k in ("precision", "recall", "f1"))
         series = plot_flagged_series(self.data[v].sel(site=s["site"]), kinds, title=f"{v} at {s['site']}: {d} > {s['threshold']:.3g}  (all sites: precision {p:.2f}, recall {r:.2f}, F1 {f:.2f})")
         curve = plot_pr_curve(precision_recall_curve(score, truth), current=(r, p), title=f"{d} on {v}, all sites")
         return (series + curve).cols(2)
