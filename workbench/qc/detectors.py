@@ -403,14 +403,17 @@ def _time_features(ds: xr.Dataset) -> list[np.ndarray]:
     return cols
 
 
-def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds: int = 3, window: int | None = None, seed: int = 0, max_iter: int = 60, return_prediction: bool = False):
+def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds: int = 3, block_days: float = 30.0, window: int | None = None, seed: int = 0, max_iter: int = 60, return_prediction: bool = False):
     """Residual score of a gradient-boosting model of ``variable`` from its drivers, cross-fitted in time blocks.
 
-    For each of ``n_folds`` contiguous blocks of time, a
+    The record is cut into blocks of ``block_days`` days, dealt round-robin
+    to ``n_folds`` folds; for each fold a
     :class:`sklearn.ensemble.HistGradientBoostingRegressor` (absolute-error
-    loss, robust to the faults it is trained on) is fitted on the other
-    blocks and predicts this one, so the model never sees the faults it
-    scores. The residual :math:`r` is scored in robust z units three ways: point by
+    loss, robust to the faults it is trained on) is fitted on the other folds
+    and predicts this one, so the model never sees the faults it scores while
+    every fold still trains on every season. The drivers carry the season; only
+    the diurnal phase is added, since a seasonal clock would let the model
+    memorise the dates of a fault. The residual :math:`r` is scored in robust z units three ways: point by
     point (spikes, sign flips), as its running mean over ``window`` steps
     after winsorising at 3 robust sd (slow faults: drift,
     level shifts, energy-balance breaks), and as the log ratio of the running
@@ -425,10 +428,12 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
         Variable modelled.
     drivers : sequence of str, optional
         Predictors; default all of ``rs, sw_in_pot, rn, g, tmean, vpd, wind,
-        lai, rh`` present, except ``variable``; seasonal and diurnal phase are
-        always added.
+        lai, rh`` present, except ``variable``; the diurnal phase is added for
+        sub-daily data.
     n_folds : int, default 3
-        Cross-fitting blocks.
+        Cross-fitting folds.
+    block_days : float, default 30
+        Length of the blocks dealt to the folds [days].
     window : int, optional
         Running-mean window [steps]; default one day of sub-daily data, a week of daily data.
     seed : int, default 0
@@ -450,16 +455,18 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     drivers = [d for d in (drivers or _DRIVERS) if d != variable and d in ds]
     scores = np.zeros_like(y_all)
     preds = np.full_like(y_all, np.nan)
-    tf = _time_features(ds)
+    tf = _time_features(ds)[2:]  # the diurnal phase only: a seasonal clock would let the model memorise a fault's dates
     n = y_all.shape[1]
-    edges = np.linspace(0, n, n_folds + 1).astype(int)
+    # Blocks of block_days days dealt round-robin to the folds: every fold trains on every season.
+    fold_of = (np.arange(n) // max(1, int(block_days * per_day))) % n_folds
+    if not drivers and not tf:
+        raise ValueError(f"the model of {variable!r} needs drivers; none of {list(_DRIVERS)} is in the data")
     for i in range(y_all.shape[0]):
         X = np.column_stack([_values(ds, d)[i] for d in drivers] + tf)
         y = y_all[i]
         pred = np.full(n, np.nan)
         for k in range(n_folds):
-            test = np.zeros(n, bool)
-            test[edges[k]:edges[k + 1]] = True
+            test = fold_of == k
             train = ~test & np.isfinite(y)
             model = HistGradientBoostingRegressor(loss="absolute_error", max_iter=max_iter, learning_rate=0.15, random_state=seed)
             model.fit(X[train], y[train])
