@@ -458,7 +458,8 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     tf = _time_features(ds)[2:]  # the diurnal phase only: a seasonal clock would let the model memorise a fault's dates
     n = y_all.shape[1]
     # Blocks of block_days days dealt round-robin to the folds: every fold trains on every season.
-    fold_of = (np.arange(n) // max(1, int(block_days * per_day))) % n_folds
+    block = max(1, min(int(block_days * per_day), n // (2 * n_folds)))  # at least two blocks per fold
+    fold_of = (np.arange(n) // block) % n_folds
     if not drivers and not tf:
         raise ValueError(f"the model of {variable!r} needs drivers; none of {list(_DRIVERS)} is in the data")
     for i in range(y_all.shape[0]):
