@@ -82,7 +82,7 @@ def main() -> None:
     args.end = "2019-12-31" if args.quick else "2020-12-31"
     print(f"== per-type scores ({args.sites} daily sites to {args.end}; 2 half-hourly sites for night-time LE)", flush=True)
     table = per_type(args)
-    with pd.option_context("display.width", 200, "display.precision", 3):
+    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.precision", 3):
         print(table)
     targets = {"spike": 0.9, "sign_flip": 0.9, "scale_error": 0.9, "drift": 0.8, "stuck": 0.8}
     print("targets (ensemble F1): " + ", ".join(f"{k} {table.loc[k, 'ensemble_f1']:.3f} (>= {v}: {'met' if table.loc[k, 'ensemble_f1'] >= v else 'not met'})" for k, v in targets.items()))
