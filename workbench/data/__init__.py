@@ -18,6 +18,7 @@ from .landcover import LAND_COVER, land_cover_table
 from . import products
 from .products import *  # noqa: F401,F403  (synthetic ET products and real-product readers)
 from .towers import virtual_towers
+from .halfhourly import HALF_HOUR_STEPS, virtual_towers_halfhourly
 from .virtual_land import VARIABLE_ATTRS, virtual_land
 from .vocabulary import variable_table
 
@@ -26,6 +27,8 @@ __all__ = [
     "land_cover_table",
     "virtual_land",
     "virtual_towers",
+    "virtual_towers_halfhourly",
+    "HALF_HOUR_STEPS",
     "VARIABLE_ATTRS",
     "variable_table",
     "open_gridded",
