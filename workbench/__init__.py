@@ -23,7 +23,7 @@ from ._setup import setup
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("data", "physics", "units", "viz", "widgets", "symbolic", "surrogates", "intercompare")
+_SUBPACKAGES = ("data", "physics", "units", "viz", "widgets", "symbolic", "surrogates", "intercompare", "downscale")
 
 __all__ = ["fast_mode", "pick", "seed_everything", "setup", "__version__", *_SUBPACKAGES]
 

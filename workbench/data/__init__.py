@@ -2,6 +2,7 @@
 
 from ._checks import real_data_dir
 from .examples import example_site
+from .fine_forcing import FINE_FORCING_VARIABLES, FINE_STATIC_VARIABLES, fine_forcing
 from .fluxnet import (
     FLUXNET_MISSING,
     fluxnet_units,
@@ -24,6 +25,9 @@ __all__ = [
     "land_cover_table",
     "virtual_land",
     "virtual_towers",
+    "fine_forcing",
+    "FINE_FORCING_VARIABLES",
+    "FINE_STATIC_VARIABLES",
     "VARIABLE_ATTRS",
     "open_gridded",
     "check_cf_grid",

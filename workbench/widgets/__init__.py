@@ -1,14 +1,14 @@
 """ipywidgets controls that drive plots from :mod:`workbench.viz`; no science is computed here.
 
 :class:`SeriesExplorer` serves the tour; each study's widgets live in a
-submodule (:mod:`.symbolic`, :mod:`.surrogates`, :mod:`.intercompare`) and are
+submodule (:mod:`.symbolic`, :mod:`.surrogates`, :mod:`.intercompare`, :mod:`.downscale`) and are
 also reachable from here, loaded on first use.
 """
 
 from .._lazy import study_getattr
 from ._base import SeriesExplorer
 
-_STUDIES = ("symbolic", "surrogates", "intercompare")
+_STUDIES = ("symbolic", "surrogates", "intercompare", "downscale")
 
 __all__ = ["SeriesExplorer", *_STUDIES]
 
