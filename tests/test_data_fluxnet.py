@@ -505,3 +505,15 @@ def test_bigleaf_half_hours_average_to_the_fluxnet_daily_file(datasets, name, dd
     assert_allclose(daily["vpd"].values, dd["vpd"].values, atol=2e-4)  # bigleaf kPa vs FLUXNET hPa / 10
     assert_allclose(daily["et"].values, dd["et"].values, rtol=0.02)  # mean of HH ET vs ET of mean LE and T
     assert hh["LE"].attrs["ancillary_variables"] == "LE_qc" and hh["le"].attrs["bigleaf_name"] == "LE"
+
+
+def test_et_corr_comes_from_le_corr():
+    folder = real_data_dir("fluxnet2015_subset_dd")
+    if folder is None:
+        pytest.skip("../shared/data/real is absent here")
+    from workbench.physics import le_to_et
+
+    ds = read_fluxnet(folder / "FLX_DE-Hai_FLUXNET2015_SUBSET_DD_2000-2012_1-4.csv")
+    raw = pd.read_csv(folder / "FLX_DE-Hai_FLUXNET2015_SUBSET_DD_2000-2012_1-4.csv", usecols=["LE_CORR", "TA_F"]).replace(-9999, np.nan)
+    np.testing.assert_allclose(ds.et_corr.values, le_to_et(raw.LE_CORR.to_numpy(), raw.TA_F.to_numpy()), rtol=1e-6)
+    assert ds.et_corr.attrs["units"] == "mm d-1" and "LE_CORR" in ds.et_corr.attrs["derived_from"]

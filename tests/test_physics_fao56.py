@@ -277,3 +277,21 @@ def test_dataarray_broadcasts_over_named_dims():
     )
     assert et.dims == ("time", "site")
     assert_allclose(et.isel(time=1).values, physics.hargreaves_samani(20.0, 25.0, 15.0, ra.values), rtol=1e-12)
+
+
+def test_negative_wind_is_refused():
+    from workbench.physics import fao56_penman_monteith
+
+    with pytest.raises(ValueError, match=r"'wind' has 1 negative value\(s\) \(smallest -1 m s-1\)"):
+        fao56_penman_monteith(13.28, 16.9, np.array([2.0, -1.0]), 1.997, 1.409)
+
+
+def test_air_wetter_than_saturation_is_refused_or_warned():
+    from workbench.physics import fao56_penman_monteith
+
+    with pytest.raises(ValueError, match=r"'ea' exceeds the saturation vapour pressure 'es' at 1 point\(s\)"):
+        fao56_penman_monteith(13.28, 16.9, 2.078, np.array([1.997, 1.997]), np.array([1.409, 3.5]))
+    with pytest.warns(RuntimeWarning, match="'ea' is above 'es' at 1 point") as record:
+        dew = fao56_penman_monteith(13.28, 16.9, 2.078, 1.997, 2.05)
+    assert record[0].filename == __file__  # points at the caller, not the library
+    assert dew < fao56_penman_monteith(13.28, 16.9, 2.078, 1.997, 1.997)  # negative aerodynamic term, kept

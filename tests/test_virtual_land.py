@@ -138,3 +138,9 @@ def test_reference_et_matches_the_formulas_and_names_missing_inputs(towers):
     with pytest.warns(UserWarning, match="skipping hargreaves_samani"):
         partial = reference_et(towers.drop_vars("tmax"), on_missing="skip")
     assert "et_hargreaves_samani" not in partial and "hargreaves_samani" in partial.attrs["skipped"]
+
+
+@pytest.mark.parametrize("resolution", [0, -0.5, float("nan")])
+def test_impossible_resolution_is_refused(resolution):
+    with pytest.raises(ValueError, match="resolution must be a positive grid spacing in degrees"):
+        virtual_land(resolution=resolution)

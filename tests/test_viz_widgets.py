@@ -66,13 +66,6 @@ def test_skill_table_counts_the_pairs_it_used():
     assert table.loc["gappy", "n"] == 3 and table.loc["gappy", "bias"] == pytest.approx(7 / 3, abs=0.01)
 
 
-def test_example_site_falls_back_to_a_virtual_tower_with_a_warning(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_REAL_DATA", str(tmp_path))
-    with pytest.warns(UserWarning, match="using a virtual tower instead of the real site DE-Hai"):
-        site = wb.data.example_site("DE-Hai", start="2010-06-01", end="2010-06-30")
-    assert site.attrs["source"].startswith("virtual tower") and site.sizes["time"] == 30
-
-
 def test_example_site_reads_the_real_file_when_present():
     folder = wb.data.real_data_dir("fluxnet2015_subset_dd")
     if folder is None:
@@ -83,3 +76,13 @@ def test_example_site_reads_the_real_file_when_present():
     july = raw[(raw.TIMESTAMP >= 20080701) & (raw.TIMESTAMP <= 20080731)]
     np.testing.assert_allclose(site.le.values, july.LE_F_MDS.values)
     assert site.lat.item() == pytest.approx(51.0792)
+
+
+def test_land_cover_map_legend_names_the_classes():
+    import holoviews as hv
+
+    land = wb.data.virtual_land(lat=(40, 50), lon=(0, 10), resolution=2.0, start="2020-01-01", end="2020-01-02")
+    plot = hv.render(wb.viz.plot_map(land.land_cover, reduce=None))
+    colorbar = plot.right[0]
+    assert colorbar.ticker.ticks == [1, 2, 3, 4, 5, 6]
+    assert colorbar.major_label_overrides == dict(zip(range(1, 7), wb.data.LAND_COVER.index))

@@ -19,13 +19,14 @@ from __future__ import annotations
 import importlib
 
 from ._config import fast_mode, pick, seed_everything
+from ._report import headline
 from ._setup import setup
 
 __version__ = "0.1.0"
 
 _SUBPACKAGES = ("data", "physics", "units", "viz", "widgets", "symbolic", "surrogates", "intercompare", "downscale")
 
-__all__ = ["fast_mode", "pick", "seed_everything", "setup", "__version__", *_SUBPACKAGES]
+__all__ = ["fast_mode", "pick", "seed_everything", "setup", "headline", "__version__", *_SUBPACKAGES]
 
 
 def __getattr__(name: str):

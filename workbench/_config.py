@@ -58,3 +58,22 @@ def seed_everything(seed: int) -> np.random.Generator:
     if "torch" in sys.modules:
         sys.modules["torch"].manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """Issue a warning that points at the user's code (a notebook cell), not at a line of the workbench.
+
+    The warning is attributed to the first frame outside the workbench package and the libraries it calls
+    through (xarray, dask, numpy, pandas), however deep the call that raised it.
+    """
+    import sys
+    import warnings
+
+    skip = ("workbench", "xarray", "dask", "numpy", "pandas", "concurrent", "threading")
+    frame, level = sys._getframe(1), 1
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.split(".", 1)[0] in skip:
+            break
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)

@@ -41,7 +41,7 @@ def _inline_holoviews_stylesheets() -> None:
     hv_renderer.render_model = inline(hv_renderer.render_model)
 
 
-def setup(*, inline: bool | None = None) -> None:
+def setup(*, inline: bool | None = None, announce: bool = True) -> None:
     """Prepare a notebook for HoloViews, hvplot, Panel and ipywidgets output.
 
     Call once in the first code cell, before any plotting library is imported::
@@ -61,6 +61,9 @@ def setup(*, inline: bool | None = None) -> None:
         loads them from the CDN, which only works online; the environment
         variable ``WORKBENCH_INLINE=0`` does the same (the browser tests use it
         to prove that plots go blank without inlining).
+    announce : bool, default True
+        Print the run mode (fast or full) and where real data will come
+        from (:func:`run_mode_banner`).
     """
     global _DONE
     inline = _inline_default() if inline is None else bool(inline)
@@ -88,6 +91,40 @@ def setup(*, inline: bool | None = None) -> None:
     if inline:
         _inline_holoviews_stylesheets()
     _DONE = True
+    from . import _guard
+
+    _guard.install()
+    if announce:
+        print(run_mode_banner())
+
+
+def run_mode_banner() -> str:
+    """One line on the run mode and where real data will come from, printed by :func:`setup`.
+
+    Examples
+    --------
+    >>> "mode" in run_mode_banner()
+    True
+    """
+    from ._config import fast_mode
+    from .data.fetch import real_data_status
+
+    if fast_mode():
+        mode = ("Fast mode (WORKBENCH_FAST=1): a reduced run with smaller data, shorter training and searches; "
+                "results are qualitatively those of the full study. Unset WORKBENCH_FAST for the full study.")
+    else:
+        mode = "Full mode: the complete study (set WORKBENCH_FAST=1 for a quick reduced run)."
+    status = real_data_status()
+    here = sum(s in ("real-data folder", "package", "cache") for s in status.values())
+    if here == len(status):
+        data = f"Real data: all {here} sample files are on this machine."
+    elif any(s == "download" for s in status.values()):
+        data = (f"Real data: {here} of {len(status)} sample files are on this machine; the others are downloaded "
+                "(hash-checked) when a section needs them.")
+    else:
+        data = (f"Real data: {here} of {len(status)} sample files are on this machine and downloads are off "
+                "(WORKBENCH_OFFLINE=1): sections without their files say so and use the virtual land.")
+    return f"{mode}\n{data}"
 
 
 def is_setup() -> bool:

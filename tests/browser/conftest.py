@@ -48,9 +48,14 @@ def browser_context(chromium_path):
 
 @pytest.fixture(scope="session")
 def screenshot_dirs() -> tuple[Path, Path | None]:
-    """``artifacts/browser`` (git-ignored) and, under ``make screenshots``, ``$WORKBENCH_SCREENSHOTS``."""
+    """``artifacts/browser[-<run>]`` (git-ignored) and, under ``make screenshots``, ``$WORKBENCH_SCREENSHOTS``.
+
+    ``WORKBENCH_BROWSER_RUN`` names a second run of the same notebooks (``make test`` runs them again with an
+    empty real-data folder, as on Binder offline): its screenshots go to their own folder.
+    """
     docs = os.environ.get("WORKBENCH_SCREENSHOTS")
-    return REPO / "artifacts" / "browser", (REPO / docs if docs else None)
+    run = os.environ.get("WORKBENCH_BROWSER_RUN", "").strip()
+    return REPO / "artifacts" / (f"browser-{run}" if run else "browser"), (REPO / docs if docs else None)
 
 
 @pytest.fixture(scope="session")

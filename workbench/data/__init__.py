@@ -1,7 +1,8 @@
 """Data access: the virtual land (default for every study), virtual towers, ET products, and real-data readers."""
 
 from ._checks import real_data_dir
-from .examples import example_site
+from .examples import example_site, fluxnet_site_names
+from .fetch import RealDataUnavailable, cache_dir, fetch_real, real_data_status, real_files, real_registry
 from .fine_forcing import FINE_FORCING_VARIABLES, FINE_STATIC_VARIABLES, fine_forcing
 from .fluxnet import (
     FLUXNET_MISSING,
@@ -19,6 +20,7 @@ from . import products
 from .products import *  # noqa: F401,F403  (synthetic ET products and real-product readers)
 from .towers import virtual_towers
 from .virtual_land import VARIABLE_ATTRS, virtual_land
+from .vocabulary import variable_table
 
 __all__ = [
     "LAND_COVER",
@@ -29,10 +31,18 @@ __all__ = [
     "FINE_FORCING_VARIABLES",
     "FINE_STATIC_VARIABLES",
     "VARIABLE_ATTRS",
+    "variable_table",
     "open_gridded",
     "check_cf_grid",
     "real_data_dir",
     "example_site",
+    "fluxnet_site_names",
+    "fetch_real",
+    "real_files",
+    "real_registry",
+    "real_data_status",
+    "cache_dir",
+    "RealDataUnavailable",
     "read_fluxnet",
     "read_fluxdatakit",
     "read_bigleaf",

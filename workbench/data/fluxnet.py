@@ -12,7 +12,7 @@ The readers return an :class:`xarray.Dataset` on a ``time`` dimension with
   vocabulary (``tmean``, ``rs``, ``rn``, ``g``, ``vpd``, ``wind``,
   ``pressure``, ``precip``, ``le``, ``le_corr``, ``h``, ...) in the dataset
   units of CONTRIBUTING.md, each with ``attrs["fluxnet_name"]``, plus ``et``
-  [mm d-1] from ``le`` and ``tmean`` (:func:`workbench.physics.le_to_et`).
+  [mm d-1] from ``le`` and ``tmean`` (:func:`workbench.physics.le_to_et`), and ``et_corr`` from ``le_corr``.
 
 References
 ----------
@@ -533,6 +533,10 @@ def _add_vocabulary(ds: xr.Dataset, sources: dict, *, origin: str, step_seconds:
     if "le" in added and "tmean" in added and (wanted is None or "et" in wanted):
         names = f"{added['le'].attrs[origin]}, {added['tmean'].attrs[origin]}"
         added["et"] = _et_from(added["le"], added["tmean"], derived_from=names)
+    if "le_corr" in added and "tmean" in added and (wanted is None or "et_corr" in wanted):
+        names = f"{added['le_corr'].attrs[origin]}, {added['tmean'].attrs[origin]}"
+        added["et_corr"] = _et_from(added["le_corr"], added["tmean"], derived_from=names).rename("et_corr")
+        added["et_corr"].attrs["long_name"] = "evapotranspiration from energy-balance corrected latent heat flux"
     return ds.assign(added)
 
 

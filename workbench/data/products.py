@@ -27,7 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from ..units import UnitError, convert
-from ._checks import real_data_dir, require_path
+from ._checks import require_path
 
 __all__ = [
     "ProductSpec",
@@ -557,9 +557,11 @@ def read_ecostress_calval(path=None) -> xr.Dataset:
     Parameters
     ----------
     path : str or Path, optional
-        ``combined_eco_flux_EC_filtered.csv`` or its folder; default
-        ``real_data_dir("ecostress_calval_ameriflux")``. The same table ships in
-        the PyPI package ``ECOv002-calval-tables`` (no download needed).
+        ``combined_eco_flux_EC_filtered.csv`` or its folder; default: fetched
+        with :func:`workbench.data.fetch_real` (the real-data folder, the PyPI
+        package ``ECOv002-calval-tables`` when installed, the cache, or a
+        hash-checked download), which raises
+        :class:`~workbench.data.RealDataUnavailable` when none is possible.
 
     Returns
     -------
@@ -573,8 +575,10 @@ def read_ecostress_calval(path=None) -> xr.Dataset:
         Missing values stay NaN.
     """
     if path is None:
-        folder = real_data_dir("ecostress_calval_ameriflux", must_exist=True)
-        path = folder / "combined_eco_flux_EC_filtered.csv"
+        from .fetch import fetch_real
+
+        path = fetch_real("ecostress_calval_ameriflux/combined_eco_flux_EC_filtered.csv")
+        fetch_real("ecostress_calval_ameriflux/metadata_ebc_filt.csv")  # the site table beside it
     path = Path(path)
     if path.is_dir():
         path = path / "combined_eco_flux_EC_filtered.csv"

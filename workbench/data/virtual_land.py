@@ -312,6 +312,8 @@ def virtual_land(
     >>> float(abs(land.rn - land.le - land.h - land.g).max()) < 1e-3
     True
     """
+    if not (isinstance(resolution, (int, float, np.number)) and np.isfinite(resolution) and resolution > 0):
+        raise ValueError(f"resolution must be a positive grid spacing in degrees (e.g. 0.5); got {resolution!r}")
     lat_c = _axis(lat, resolution, "lat", 90.0)
     lon_c = _axis(lon, resolution, "lon", 360.0)
     time = pd.date_range(start, end, freq="D")

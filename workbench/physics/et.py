@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._config import warn_user
 from ._formula import check_celsius, check_mj_day, check_mj_hour, formula
 from .constants import SECONDS_PER_DAY, SECONDS_PER_HOUR, SPECIFIC_HEAT_AIR, VON_KARMAN
 from .psychrometrics import (
@@ -42,8 +43,29 @@ _SECONDS = {"day": SECONDS_PER_DAY, "hour": SECONDS_PER_HOUR}
 _ET_UNITS = {"day": "mm d-1", "hour": "mm h-1"}
 
 
+def _check_wind_and_vapour(wind, es, ea):
+    """Refuse negative wind and air far wetter than saturation (a unit or argument mix-up); warn, with a count,
+    where ea is somewhat above es, as happens in real daily data (dew, es from tmax/tmin)."""
+    wind, es, ea = (np.asarray(v, dtype=float) for v in (wind, es, ea))
+    negative = wind < 0
+    if negative.any():
+        raise ValueError(f"'wind' has {int(negative.sum())} negative value(s) (smallest {float(np.nanmin(wind)):g} m s-1): "
+                         "expected a wind speed >= 0 m s-1")
+    excess = ea - es
+    wetter = excess > 0
+    if wetter.any():
+        far = excess > 0.5 * np.abs(es) + 0.05
+        if far.any():
+            raise ValueError(f"'ea' exceeds the saturation vapour pressure 'es' at {int(far.sum())} point(s) by more than "
+                             f"50 % (largest excess {float(np.nanmax(excess)):.3g} kPa): expected ea <= es; are ea and es "
+                             "swapped, or is ea in hPa?")
+        warn_user(f"'ea' is above 'es' at {int(wetter.sum())} point(s) (by at most {float(np.nanmax(excess)):.2g} kPa): "
+                  "the aerodynamic term is negative there (condensation), as FAO-56 computes it", RuntimeWarning)
+
+
 def _fao56_combination(rn, g, tmean, wind, es, ea, pressure, c_n):
     """FAO-56 Eqs. 6 and 53: the grass reference combination equation with numerator constant c_n."""
+    _check_wind_and_vapour(wind, es, ea)
     delta = slope_saturation_vapour_pressure.kernel(tmean)
     gamma = psychrometric_constant.kernel(pressure)
     radiation = 0.408 * delta * (rn - g)

@@ -57,8 +57,32 @@ def plot_map(da: xr.DataArray, *, time=None, reduce: str | None = "mean", **hv_k
         elif reduce is not None:
             da = getattr(da, reduce)("time", keep_attrs=True)
     options = {**_MAP_DEFAULTS, "clabel": label(da), "title": da.attrs.get("long_name", da.name or "")}
+    categories = {}
+    if "flag_values" in da.attrs and "flag_meanings" in da.attrs:
+        categories = _category_options(da)
+        options.update(cmap=categories.pop("cmap"), clim=categories.pop("clim"), clabel=categories.pop("clabel"))
     options.update(hv_kwargs)
-    return da.hvplot.quadmesh(**options)
+    plot = da.hvplot.quadmesh(**options)
+    return plot.opts(**categories) if categories else plot
+
+
+def _category_options(da: xr.DataArray) -> dict:
+    """A discrete colour bar labelled with the CF ``flag_meanings`` (class names instead of codes)."""
+    from bokeh.models import FixedTicker
+    from bokeh.palettes import Category10
+
+    codes = [int(c) for c in np.atleast_1d(da.attrs["flag_values"])]
+    names = str(da.attrs["flag_meanings"]).split()
+    if len(codes) != len(names):
+        raise ValueError(f"{da.name!r}: {len(codes)} flag_values but {len(names)} flag_meanings")
+    palette = list(Category10[10]) * (len(codes) // 10 + 1)
+    return {
+        "cmap": palette[: len(codes)],
+        "clim": (min(codes) - 0.5, max(codes) + 0.5),
+        "color_levels": len(codes),
+        "clabel": da.attrs.get("long_name", da.name or ""),
+        "colorbar_opts": {"ticker": FixedTicker(ticks=codes), "major_label_overrides": dict(zip(codes, names))},
+    }
 
 
 def plot_series(ds: xr.Dataset | xr.DataArray, variables=None, *, by=None, **hv_kwargs):
