@@ -85,7 +85,7 @@ def test_conservative_round_trip_and_exact_means(small):
 def test_bilinear_recovers_a_smooth_field():
     g = _grid(64, 0.05)
     lat2, lon2 = np.meshgrid(g["lat"], g["lon"], indexing="ij")
-    smooth = 10.0 + 3.0 * np.sin(2 * np.pi * (lon2 - 0.0) / 3.2) * np.cos(2 * np.pi * (lat2 - 40.0) / 3.2)
+    smooth = 10.0 + 3.0 * np.sin(2 * np.pi * lon2 / 6.4) * np.cos(2 * np.pi * (lat2 - 40.0) / 6.4)  # 16 coarse cells per wavelength
     fine = xr.Dataset({"t": (("lat", "lon"), smooth, {"units": "degC"})}, coords=g)
     coarse = ds.coarsen_forcing(fine, 8)
     back = ds.regrid_bilinear(coarse, fine)

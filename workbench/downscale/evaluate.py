@@ -89,7 +89,7 @@ def radial_spectrum(da: xr.DataArray) -> xr.DataArray:
     >>> wave = xr.DataArray(np.cos(2 * np.pi * x / 8)[None, :] * np.ones((64, 1)), dims=("lat", "lon"),
     ...                     coords={"lat": np.arange(64) * 0.05, "lon": x * 0.05}, attrs={"units": "K"})
     >>> spec = radial_spectrum(wave)
-    >>> float(spec.wavenumber[spec.argmax()])  # the wave of 8 cells: 1/8 cycles per cell
+    >>> float(spec.wavenumber[int(np.argmax(spec.values))])  # the wave of 8 cells: 1/8 cycles per cell
     0.125
     """
     for d in ("lat", "lon"):

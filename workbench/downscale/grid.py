@@ -127,8 +127,8 @@ def coarsen_forcing(fine: xr.Dataset, factor: int, variables=None) -> xr.Dataset
     >>> fine = xr.Dataset({"t": (("lat", "lon"), np.arange(16.0).reshape(4, 4), {"units": "degC"})},
     ...                   coords={"lat": [0.5, 1.5, 2.5, 3.5], "lon": [0.5, 1.5, 2.5, 3.5]})
     >>> coarsen_forcing(fine, 2).t.values.round(3)
-    array([[ 2.501,  4.501],
-           [10.503, 12.503]])
+    array([[ 2.5  ,  4.5  ],
+           [10.499, 12.499]])
     """
     if isinstance(factor, bool) or not float(factor).is_integer() or int(factor) < 1:
         raise ValueError(f"the coarsening factor must be a positive integer; got {factor!r}")

@@ -287,6 +287,7 @@ class NetworkDownscaler:
             vd, td = days[base.shape[0] - n_val:], days[: base.shape[0] - n_val]
             train.append((base[td], stat, carr[td], w, truth[td]))
             if n_val:
+                vd = vd[np.linspace(0, n_val - 1, min(n_val, 8)).round().astype(int)]  # at most 8 days: validation stays cheap
                 val.append((base[vd], stat, carr[vd], w, truth[vd]))
         all_truth = np.concatenate([t[4] for t in train], axis=0)
         dev = self.device

@@ -15,7 +15,7 @@ import shutil
 import time
 
 #: Hyper-parameters of the study's network (full mode and the shipped weights).
-TRAINING = {"width": 16, "epochs": 30, "steps_per_epoch": 40, "batch_size": 16, "patch": 32, "lr": 3e-3, "seed": 0}
+TRAINING = {"width": 12, "epochs": 8, "steps_per_epoch": 25, "batch_size": 8, "patch": 24, "lr": 3e-3, "seed": 0}
 
 
 def main(argv=None) -> None:
@@ -31,7 +31,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    train = study_data(fast=False)["train"]
+    train = study_data(fast=False, cases=("train",))["train"]
     model = NetworkDownscaler(**{**TRAINING, "epochs": args.epochs})
     model.fit(train.coarse, train.static, train.fine)
     path = model.save(model.run_dir_ / "final.pt")

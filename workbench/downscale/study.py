@@ -57,7 +57,7 @@ def make_case(lat, lon, start, end, *, factor: int = FACTOR, seed: int = 42, res
     return Case(fine=fine.drop_vars(list(FINE_STATIC_VARIABLES)), coarse=coarse, static=static, name=name)
 
 
-def study_data(*, fast: bool | None = None, factor: int = FACTOR, seed: int = 42) -> dict[str, Case]:
+def study_data(*, fast: bool | None = None, factor: int = FACTOR, seed: int = 42, cases=("train", "calibration", "test")) -> dict[str, Case]:
     """The three cases of the study.
 
     Returns
@@ -65,19 +65,26 @@ def study_data(*, fast: bool | None = None, factor: int = FACTOR, seed: int = 42
     dict
         ``"train"`` (training region, 2020), ``"calibration"`` (test region,
         2020: fine truth for the statistical method only) and ``"test"``
-        (test region, 2021: never seen by any method).
+        (test region, 2021: never seen by any method); ``cases`` picks some of them.
     """
     mode = ("fast" if fast else "full") if fast is not None else pick(full="full", fast="fast")
     out = {}
     for name, region in (("train", "train"), ("calibration", "test"), ("test", "test")):
+        if name not in cases:
+            continue
         lat, lon = REGIONS[region][mode]
         start, end = _PERIODS[name][mode]
         out[name] = make_case(lat, lon, start, end, factor=factor, seed=seed, name=name)
     return out
 
 
-def downscale_all(cases: dict[str, Case], network=None, variables=None) -> dict[str, xr.Dataset]:
-    """Every method on the test case: conservative, bilinear, bilinear + lapse rate, quantile mapping, network."""
+def downscale_all(cases: dict[str, Case], network=None, variables=None, statistical: xr.Dataset | None = None) -> dict[str, xr.Dataset]:
+    """Every method on the test case: conservative, bilinear, bilinear + lapse rate, quantile mapping, network.
+
+    ``statistical`` is the quantile-mapped test case when already computed
+    (otherwise it is calibrated on ``cases["calibration"]`` here); ``network``
+    a fitted :class:`~workbench.downscale.NetworkDownscaler` (left out when None).
+    """
     test, cal = cases["test"], cases["calibration"]
     names = list(variables or [v for v in test.fine.data_vars])
     coarse = test.coarse[names + ["elevation"]]
@@ -86,8 +93,10 @@ def downscale_all(cases: dict[str, Case], network=None, variables=None) -> dict[
         "bilinear": regrid_bilinear(test.coarse[names], test.static),
         "bilinear + lapse": bilinear_lapse(coarse, test.static)[names],
     }
-    qm = QuantileMappingDownscaler(names).fit(cal.coarse[names + ["elevation"]], cal.static, cal.fine)
-    out["quantile mapping"] = qm.predict(coarse, test.static)
+    if statistical is None:
+        qm = QuantileMappingDownscaler(names).fit(cal.coarse[names + ["elevation"]], cal.static, cal.fine)
+        statistical = qm.predict(coarse, test.static)
+    out["quantile mapping"] = statistical[names]
     if network is not None:
         out["U-Net"] = network.predict(coarse, test.static)
     return out
