@@ -20,7 +20,7 @@ from workbench.units import UnitError
 def small():
     """A 2x2 degree training box (40 x 40 fine cells, 5 x 5 coarse) and an unseen test box, later days."""
     train = ds.study.make_case((44.0, 46.0), (6.0, 8.0), "2020-01-01", "2020-02-09")
-    test = ds.study.make_case((50.0, 52.0), (14.0, 16.0), "2021-01-01", "2021-01-12")
+    test = ds.study.make_case((48.0, 50.0), (14.0, 16.0), "2021-01-01", "2021-01-12")  # coast and mountains
     return train, test
 
 
@@ -143,7 +143,7 @@ def test_constraint_layer_conserves_and_keeps_non_negative(dtype, tol):
 def trained(small):
     train, _ = small
     torch.set_num_threads(2)
-    model = NetworkDownscaler(variables=["tmean", "rs", "precip"], epochs=5, steps_per_epoch=16, batch_size=8, patch=24, seed=0)
+    model = NetworkDownscaler(variables=["tmean", "rs", "precip"], width=8, epochs=4, steps_per_epoch=12, batch_size=8, patch=24, seed=0)
     return model.fit(train.coarse, train.static, train.fine, run_dir=None, progress=False)
 
 
@@ -151,10 +151,10 @@ def test_network_beats_bilinear_on_an_unseen_box(trained, small):
     _, test = small
     pred = trained.predict(test.coarse, test.static)
     bil = ds.regrid_bilinear(test.coarse[["tmean", "rs"]], test.static)
-    for v in ("tmean", "rs"):
+    for v, target in (("tmean", 0.8), ("rs", 1.0)):
         rmse_net = float(np.sqrt(((pred[v] - test.fine[v]) ** 2).mean()))
         rmse_bil = float(np.sqrt(((bil[v] - test.fine[v]) ** 2).mean()))
-        assert rmse_net < 0.9 * rmse_bil, (v, rmse_net, rmse_bil)
+        assert rmse_net < target * rmse_bil, (v, rmse_net, rmse_bil)
 
 
 def test_network_output_conserves_and_is_non_negative(trained, small):

@@ -37,6 +37,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from ..data.fine_forcing import FINE_FORCING_VARIABLES
+from ..physics import solar_declination
 from ..units import UnitError, convert, units_of
 from .grid import check_grids, regrid_bilinear
 
@@ -46,6 +47,7 @@ __all__ = ["UNet", "ConstraintLayer", "NetworkDownscaler", "default_run_dir", "p
 NONNEGATIVE = ("rs", "precip", "wind", "ea")
 _UNITS = {"tmean": "degC", "tmin": "degC", "tmax": "degC", "rs": "W m-2", "precip": "mm d-1", "wind": "m s-1", "ea": "kPa"}
 _N_CLASSES = 7  # water + the six land-cover classes
+_N_SOLAR = 2  # cos of the noon zenith angle, noon hillshade
 _CONFIG_KEYS = ("variables", "factor", "width", "conserve", "epochs", "batch_size", "patch", "lr", "steps_per_epoch",
                 "val_fraction", "device", "seed")
 
@@ -229,6 +231,8 @@ class NetworkDownscaler:
         coarse = self._check_coarse(coarse)
         interp = regrid_bilinear(coarse, static)
         base = np.stack([interp[v].transpose("time", "lat", "lon").values for v in self.variables], axis=1)
+        # Per-day inputs after the variables: the sun's noon height and its light on each slope (noon hillshade).
+        base = np.concatenate([base, _solar_channels(static, coarse["time"])], axis=1)
         stat = _static_channels(static, interp["elevation"].values.astype(np.float32))
         coarse_arr = np.stack([coarse[v].transpose("time", "lat", "lon").values for v in self.variables], axis=1)
         weights = np.cos(np.deg2rad(static["lat"].values)).astype(np.float32)[None, None, :, None]
@@ -243,12 +247,13 @@ class NetworkDownscaler:
         self.multiplicative_ = torch.as_tensor(mult, device=self.device)
 
     def _forward(self, base, stat, coarse, weights, *, conserve=None):
-        """Physical fine fields from (batch) tensors; ``base`` are the interpolated coarse fields."""
+        """Physical fine fields from (batch) tensors; ``base`` holds the interpolated coarse fields, then the solar channels."""
+        base, sun = base[:, : len(self.variables)], base[:, len(self.variables):]
         mean, std = self.mean_[None, :, None, None], self.std_[None, :, None, None]
         zb = (base - mean) / std
         # Where each variable sits relative to its coarse mean (a hint of the sub-grid structure of the neighbours).
         rel = (base - coarse.repeat_interleave(self.factor, -2).repeat_interleave(self.factor, -1)) / std
-        x = torch.cat([zb, rel, stat.expand(base.shape[0], -1, -1, -1)], dim=1)
+        x = torch.cat([zb, rel, sun, stat.expand(base.shape[0], -1, -1, -1)], dim=1)
         y = base + std * self.model_(x)
         nonneg = self.multiplicative_[None, :, None, None]
         y = torch.where(nonneg, _soft_positive(y, self.std_), y)
@@ -280,8 +285,8 @@ class NetworkDownscaler:
         for c, s, f in regions:
             base, stat, carr, w = self._arrays(c, s)
             truth = np.stack([convert(f[v], _UNITS[v], name=v).transpose("time", "lat", "lon").values for v in self.variables], axis=1).astype(np.float32)
-            if truth.shape != base.shape:
-                raise ValueError(f"fine truth has shape {truth.shape} but the static grid implies {base.shape}")
+            if truth.shape[0] != base.shape[0] or truth.shape[2:] != base.shape[2:]:
+                raise ValueError(f"fine truth has shape {truth.shape} but the coarse and static grids imply {base.shape}")
             n_val = int(round(self.val_fraction * base.shape[0]))
             days = np.arange(base.shape[0])
             vd, td = days[base.shape[0] - n_val:], days[: base.shape[0] - n_val]
@@ -293,7 +298,7 @@ class NetworkDownscaler:
         dev = self.device
         self.mean_ = torch.as_tensor(all_truth.mean(axis=(0, 2, 3)), device=dev)
         self.std_ = torch.as_tensor(all_truth.std(axis=(0, 2, 3)) + 1e-6, device=dev)
-        self._build(train[0][1].shape[0])
+        self._build(train[0][1].shape[0] + _N_SOLAR)
         tens = lambda a: torch.as_tensor(a, device=dev)  # noqa: E731
         train_t = [tuple(tens(a) for a in r) for r in train]
         val_t = [tuple(tens(a) for a in r) for r in val]
@@ -382,7 +387,7 @@ class NetworkDownscaler:
         self.model_.eval()
         dev = self.device
         stat_t, w_t = torch.as_tensor(stat, device=dev)[None], torch.as_tensor(w, device=dev)
-        out = np.empty_like(base)
+        out = np.empty_like(base[:, : len(self.variables)])
         for i in range(0, base.shape[0], batch):
             out[i:i + batch] = self._forward(torch.as_tensor(base[i:i + batch], device=dev), stat_t,
                                              torch.as_tensor(carr[i:i + batch], device=dev), w_t, conserve=conserve).cpu().numpy()
@@ -428,10 +433,29 @@ class NetworkDownscaler:
         config = json.loads(state["config"])
         model = cls(**{**config, "device": device})
         model.mean_, model.std_ = state["mean"], state["std"]
-        n_static = state["model"]["enc1.0.weight"].shape[1] - 2 * len(model.variables)
+        n_static = state["model"]["enc1.0.weight"].shape[1] - 2 * len(model.variables)  # static + solar channels
         model._build(n_static)
         model._load_state(state)
         return model
+
+
+def _solar_channels(static: xr.Dataset, time) -> np.ndarray:
+    """(time, 2, lat, lon): cosine of the noon solar zenith angle and noon illumination of the slope.
+
+    ``cos Z = cos(lat - decl)`` with the FAO-56 declination (Eq. 24); the
+    hillshade is ``cos i = cos s cos Z + sin s sin Z cos(aspect - azimuth)``
+    (Iqbal 1983), the standard terrain-illumination covariate of radiation downscaling.
+    """
+    doy = np.asarray(xr.DataArray(time).dt.dayofyear.values, dtype=float)[:, None, None]
+    decl = solar_declination(doy)
+    lat = np.deg2rad(static["lat"].values)[None, :, None]
+    zenith = np.abs(lat - decl)
+    s = np.deg2rad(convert(static["slope"], "degree", name="slope").values)[None]
+    asp = np.deg2rad(convert(static["aspect"], "degree", name="aspect").values)[None]
+    azimuth = np.where(lat >= decl, np.pi, 0.0)
+    cos_i = np.cos(s) * np.cos(zenith) + np.sin(s) * np.sin(zenith) * np.cos(asp - azimuth)
+    cos_z = np.broadcast_to(np.cos(zenith), cos_i.shape)
+    return np.stack([cos_z, np.clip(cos_i, 0.0, None)], axis=1).astype(np.float32)
 
 
 def _soft_positive(y, std):

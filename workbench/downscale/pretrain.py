@@ -15,7 +15,7 @@ import shutil
 import time
 
 #: Hyper-parameters of the study's network (full mode and the shipped weights).
-TRAINING = {"width": 12, "epochs": 8, "steps_per_epoch": 25, "batch_size": 8, "patch": 24, "lr": 3e-3, "seed": 0}
+TRAINING = {"width": 12, "epochs": 6, "steps_per_epoch": 25, "batch_size": 8, "patch": 24, "lr": 3e-3, "seed": 0}
 
 
 def main(argv=None) -> None:
