@@ -24,7 +24,7 @@ from ._setup import setup
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("data", "physics", "units", "viz", "widgets", "symbolic", "surrogates", "intercompare", "adaptive", "explain", "calibrate", "qc")
+_SUBPACKAGES = ("data", "physics", "units", "viz", "widgets", "symbolic", "surrogates", "intercompare", "adaptive", "explain", "calibrate", "qc", "downscale")
 
 __all__ = ["fast_mode", "pick", "seed_everything", "setup", "headline", "__version__", *_SUBPACKAGES]
 

@@ -3,6 +3,7 @@
 from ._checks import real_data_dir
 from .examples import example_site, fluxnet_site_names
 from .fetch import RealDataUnavailable, cache_dir, fetch_real, real_data_status, real_files, real_registry
+from .fine_forcing import FINE_FORCING_VARIABLES, FINE_STATIC_VARIABLES, fine_forcing
 from .fluxnet import (
     FLUXNET_MISSING,
     fluxnet_units,
@@ -29,6 +30,9 @@ __all__ = [
     "virtual_towers",
     "virtual_towers_halfhourly",
     "HALF_HOUR_STEPS",
+    "fine_forcing",
+    "FINE_FORCING_VARIABLES",
+    "FINE_STATIC_VARIABLES",
     "VARIABLE_ATTRS",
     "variable_table",
     "open_gridded",

@@ -106,7 +106,12 @@ def _static_maps(lat: np.ndarray, lon: np.ndarray, seed: int) -> dict[str, np.nd
     elevation = np.clip(350.0 + 650.0 * ridge + 250.0 * _smooth_field(seed, 2, lat2, lon2, 6, 6.0), 0.0, 3500.0)
     moisture = 1.0 / (1.0 + np.exp(-(1.2 * _smooth_field(seed, 3, lat2, lon2, 6, 30.0) + 0.02 * (np.abs(lat2) - 35.0))))
     t_annual = 27.0 - 0.45 * np.maximum(np.abs(lat2) - 10.0, 0.0) - 0.0065 * elevation
-    names = np.empty(lat2.shape, dtype=object)
+    return {"elevation": elevation, "moisture_index": moisture, "t_annual": t_annual, **_land_cover_maps(moisture, t_annual)}
+
+
+def _land_cover_maps(moisture: np.ndarray, t_annual: np.ndarray) -> dict[str, np.ndarray]:
+    """Land-cover class (from climate: moisture index and annual temperature) and its parameter maps."""
+    names = np.empty(moisture.shape, dtype=object)
     names[:] = "GRA"
     names[(moisture > 0.55) & (t_annual < 8.0)] = "ENF"
     names[(moisture > 0.55) & (t_annual >= 8.0)] = "DBF"
@@ -114,11 +119,8 @@ def _static_maps(lat: np.ndarray, lon: np.ndarray, seed: int) -> dict[str, np.nd
     names[(moisture <= 0.30) & (t_annual >= 15.0)] = "SAV"
     names[(moisture <= 0.22)] = "SHR"
     table = LAND_COVER.loc[names.ravel()]
-    shape = lat2.shape
+    shape = moisture.shape
     return {
-        "elevation": elevation,
-        "moisture_index": moisture,
-        "t_annual": t_annual,
         "land_cover": table["code"].to_numpy().reshape(shape),
         "albedo": table["albedo"].to_numpy(dtype=float).reshape(shape),
         "whc": table["whc"].to_numpy(dtype=float).reshape(shape),
