@@ -600,7 +600,7 @@ def _drive_first_control(page, timeout: float) -> dict | None:
 
 
 def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifacts: Path,
-                 docs_dir: Path | None = None, run_timeout: float = 240.0,
+                 docs_dir: Path | None = None, run_timeout: float = 600.0,
                  render_timeout: float = 30.0, widget_timeout: float = 30.0) -> NotebookRun:
     """Open ``notebook`` in JupyterLab, run every cell with the project kernel and inspect the page.
 
@@ -617,7 +617,7 @@ def run_notebook(browser_context, server: LabServer, notebook: Path, *, artifact
     docs_dir : Path, optional
         When given, a compressed copy of the screenshot (< 400 KB) is written there too.
     run_timeout : float
-        Time allowed for Run All [s].
+        Time allowed for Run All [s] (generous: a fast-mode notebook takes 0.5-3 min on 2 idle cores, and CI machines vary).
     render_timeout : float
         Time allowed, after the kernel is idle, for every plot to be drawn [s].
     widget_timeout : float
