@@ -210,3 +210,21 @@ def test_batched_adam_is_one_independent_run_per_site(twin):
                                      lr=0.2)
         assert float(batched["g1"].isel(site=i)) == pytest.approx(alone.params["g1"], rel=1e-9)
     assert (batched["n_evaluations"] == 2).all() and batched.sizes["step"] == 2
+
+
+def test_pareto_plot_draws_the_weighted_objective_through_the_chosen_member():
+    import pandas as pd
+
+    from workbench.calibrate import choose_on_front
+    from workbench.viz.calibrate import plot_pareto
+
+    table = pd.DataFrame({"loss_et": [0.1, 0.2, 0.4], "loss_soil_water": [9.0, 4.0, 1.0], "pareto": True})
+    for weight in (0.3, 0.5, 0.85):
+        pick = choose_on_front(table, weight)
+        line = next(e for e in plot_pareto(table, pick=pick, weight_et=weight) if e.label == "equal weighted objective")
+        xs, ys = line.dimension_values(0), line.dimension_values(1)
+        # scaled slope -w / (1 - w), and the line passes through the chosen member
+        slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0]) * (0.3 / 8.0)
+        assert slope == pytest.approx(-weight / (1 - weight))
+        row = table.loc[pick]
+        assert np.interp(row.loss_et, xs, ys) == pytest.approx(row.loss_soil_water)

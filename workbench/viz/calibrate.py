@@ -85,8 +85,14 @@ def plot_posterior(post: xr.Dataset, *, truth: dict | None = None, bounds: dict 
     return hv.Layout(panels).opts(**{"title": "posterior (x: truth)", **opts}).cols(3)
 
 
-def plot_pareto(table: pd.DataFrame, *, x: str = "loss_et", y: str = "loss_soil_water", pick=None, **opts):
-    """All parameter sets tried (grey) and the Pareto front (line), the chosen member highlighted."""
+def plot_pareto(table: pd.DataFrame, *, x: str = "loss_et", y: str = "loss_soil_water", pick=None,
+                weight_et: float | None = None, **opts):
+    """All parameter sets tried (grey) and the Pareto front (line), the chosen member highlighted.
+
+    With ``weight_et``, the line of equal weighted objective through the chosen member is drawn too
+    (losses scaled to [0, 1] over the front, as :func:`workbench.calibrate.choose_on_front` does): its
+    slope is the trade-off the application accepts, and the chosen member is where it touches the front.
+    """
     hv = _hv()
     front = table[table["pareto"]].sort_values(x)
     layers = [hv.Scatter(table, x, y, label="tried").opts(color="lightgrey", size=4),
@@ -94,10 +100,28 @@ def plot_pareto(table: pd.DataFrame, *, x: str = "loss_et", y: str = "loss_soil_
               hv.Scatter(front, x, y).opts(color="navy", size=6)]
     if pick is not None:
         row = table.loc[pick]
+        if weight_et is not None:
+            layers.append(_iso_objective(front, row, x, y, weight_et).relabel("equal weighted objective"))
         layers.append(hv.Scatter([(row[x], row[y])], x, y, label="chosen").opts(color="orange", size=14,
                                                                                  marker="star"))
     return hv.Overlay(layers).opts(hv.opts.Scatter(tools=["hover"], **_SIZE),
                                    hv.opts.Overlay(**{"title": "ET vs soil-water objective", **opts}))
+
+
+def _iso_objective(front, row, x, y, weight_et):
+    """The line w * x_scaled + (1 - w) * y_scaled = value at ``row``, over the front's x range."""
+    hv = _hv()
+    x0, dx = front[x].min(), max(front[x].max() - front[x].min(), 1e-12)
+    y0, dy = front[y].min(), max(front[y].max() - front[y].min(), 1e-12)
+    level = weight_et * (row[x] - x0) / dx + (1 - weight_et) * (row[y] - y0) / dy
+    if weight_et >= 1.0:  # only ET counts: a vertical line
+        xs, ys = np.array([row[x], row[x]]), np.array([y0, y0 + dy])
+    else:
+        xs = np.linspace(x0, x0 + dx, 20)
+        ys = y0 + dy * (level - weight_et * (xs - x0) / dx) / (1 - weight_et)
+        keep = (ys >= y0 - 0.1 * dy) & (ys <= y0 + 1.1 * dy)
+        xs, ys = xs[keep], ys[keep]
+    return hv.Curve((xs, ys), x, y).opts(color="orange", line_dash="dashed")
 
 
 def plot_site_losses(frame: pd.DataFrame, *, value: str = "rmse", **opts):

@@ -68,7 +68,7 @@ class ObjectiveExplorer(PlotExplorer):
         et = plot_fit(self.obs["obs_et"], {"chosen": sim["et"]}, title="ET of the chosen parameters")
         sw = plot_fit(self.obs["obs_soil_water"], {"chosen": sim["soil_water"]},
                       title="soil water of the chosen parameters")
-        return hv.Layout([plot_pareto(self.table, pick=pick), et, sw]).cols(1)
+        return hv.Layout([plot_pareto(self.table, pick=pick, weight_et=float(self.weight.value)), et, sw]).cols(1)
 
     def _controls(self):
         return widgets.HBox([self.application, self.weight])
