@@ -141,6 +141,11 @@ def write_report() -> Path:
         m = r["machine"]
         lines.append(f"| `{r['notebook']}` | {result} | {r['wall_s'] / 60:.1f} min ({r['wall_s']:.0f} s) | "
                      f"{r['code_cells']} | {r['date']} | {r['commit']} | {m['cpus']} ({m['load_at_start']}) |")
+    recorded = {r["notebook"] for r in records}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        if path.name not in recorded:
+            lines.append(f"| `{path.name}` | NOT RECORDED: no full-mode run yet (`make full NOTEBOOKS=notebooks/{path.name}`) "
+                         "| | | | | |")
     lines += ["", "## Headline results", ""]
     for r in records:
         lines.append(f"### `{r['notebook']}`")
