@@ -31,6 +31,7 @@ from ._checks import require_path
 
 __all__ = [
     "ProductSpec",
+    "ECOSTRESS_COLUMNS",
     "DEFAULT_PRODUCTS",
     "idealised_truth",
     "synthetic_products",
@@ -546,6 +547,17 @@ def open_product(paths, product: str | ProductRecipe, *, chunks="auto") -> xr.Da
 
 
 # ----------------------------------------------------------------------------- real product-vs-tower tables
+
+#: Covariate columns of the ECOSTRESS cal/val table, the models' own inputs at the overpass: column -> (units, long_name).
+ECOSTRESS_COLUMNS = {
+    "Rn": ("W m-2", "net radiation (ECOSTRESS input)"),
+    "Ta": ("degC", "air temperature"),
+    "RH": ("1", "relative humidity (fraction)"),
+    "SM": ("m3 m-3", "soil moisture (ECOSTRESS L3/L4 input)"),
+    "NDVI": ("1", "NDVI"),
+    "LST": ("K", "land surface temperature"),
+    "albedo": ("1", "surface albedo"),
+}
 
 #: ECOSTRESS Collection-2 ET models in the cal/val table (column -> name).
 ECOSTRESS_MODELS = {"STICinst": "STIC", "BESSinst": "BESS", "MOD16inst": "MOD16", "PTJPLSMinst": "PTJPLSM", "JET": "JET"}

@@ -19,6 +19,7 @@ import xarray as xr
 from .. import physics
 from ..data import (ECOSTRESS_MODELS, RealDataUnavailable, fetch_real, read_ecostress_calval, read_fluxnet,
                     real_files, virtual_land, virtual_towers)
+from ..data.products import ECOSTRESS_COLUMNS
 from .drivers import land_drivers, stack_samples
 from .mechanisms import MECHANISMS, planted_residuals
 
@@ -27,12 +28,8 @@ __all__ = ["ECOSTRESS_DRIVERS", "FLUXNET_DRIVERS", "FLUXNET_SITES_FAST", "ecostr
 ECOSTRESS_CALVAL = "ecostress_calval_ameriflux/combined_eco_flux_EC_filtered.csv"
 #: Drivers of the ECOSTRESS cal/val table: name -> (column, units, long_name).
 ECOSTRESS_DRIVERS = {
-    "soil_moisture": ("SM", "m3 m-3", "soil moisture (ECOSTRESS L3/L4 input)"),
-    "ndvi": ("NDVI", "1", "NDVI"),
-    "rh": ("RH", "1", "relative humidity (fraction)"),
-    "lst": ("LST", "K", "land surface temperature"),
-    "rn": ("Rn", "W m-2", "net radiation (ECOSTRESS)"),
-    "tair": ("Ta", "degC", "air temperature"),
+    **{name: (col, *ECOSTRESS_COLUMNS[col]) for name, col in (
+        ("soil_moisture", "SM"), ("ndvi", "NDVI"), ("rh", "RH"), ("lst", "LST"), ("rn", "Rn"), ("tair", "Ta"))},
     "land_cover": ("vegetation", "1", "IGBP class (code of attrs flag_meanings)"),
 }
 #: Drivers of the FAO-56 PM diagnostic at FLUXNET towers.

@@ -34,6 +34,7 @@ import pandas as pd
 import xarray as xr
 
 from .._warn import warn
+from ..data.products import ECOSTRESS_COLUMNS
 from .collocation import tc_all_triplets
 from .fusion import FusionRegressor, ensemble_mean, leave_site_out, performance_weights, tc_fusion, weighted_ensemble
 from .metrics import compute_metrics
@@ -51,15 +52,9 @@ __all__ = [
 
 #: Covariates of the ECOSTRESS cal/val table (column -> name, units, long name): the
 #: models' own inputs at the overpass, as Xu et al. (2025) use beside the products.
-ECOSTRESS_COVARIATES = {
-    "Rn": ("rn_model", "W m-2", "net radiation (ECOSTRESS input)"),
-    "Ta": ("tair", "degC", "air temperature"),
-    "RH": ("rh", "1", "relative humidity (fraction)"),
-    "SM": ("soil_moisture", "m3 m-3", "soil moisture"),
-    "NDVI": ("ndvi", "1", "NDVI"),
-    "LST": ("lst", "K", "land surface temperature"),
-    "albedo": ("albedo", "1", "surface albedo"),
-}
+ECOSTRESS_COVARIATES = {col: (name, *ECOSTRESS_COLUMNS[col]) for col, name in (
+    ("Rn", "rn_model"), ("Ta", "tair"), ("RH", "rh"), ("SM", "soil_moisture"), ("NDVI", "ndvi"), ("LST", "lst"),
+    ("albedo", "albedo"))}
 _TABLE = "ecostress_calval_ameriflux/combined_eco_flux_EC_filtered.csv"
 
 
