@@ -196,3 +196,39 @@ def test_recovery_days_hand_case():
     assert recovery_days(np.r_[np.full(70, 0.05), np.full(100, 0.1)], np.r_[np.full(70, 1.0), np.full(100, 2.0)],
                          70, window=7) == 0.0
     assert np.isnan(recovery_days(np.r_[np.zeros(80), np.ones(100)], np.ones(180), 80))
+    # a method that was poor before the shift has a loose target of its own, not against a common reference
+    poor = np.r_[np.full(50, 0.5), np.full(20, 0.7), np.full(100, 0.5)]
+    assert recovery_days(poor, truth, 50, window=7) == 0.0
+    assert np.isnan(recovery_days(poor, truth, 50, window=7, reference=err))
+
+
+def test_change_detector_alarms_on_a_persistent_innovation_and_reinflates():
+    from workbench.adaptive.enkf import _detect_change
+
+    rng = np.random.default_rng(0)
+    logp = np.log([60.0, 4.0, 150.0]) + 0.01 * rng.standard_normal((2, 50, 3))
+    pred = 1.0 + 0.1 * rng.standard_normal((2, 50))
+    sd = np.sqrt(pred.var(1, ddof=1) + 0.2**2)
+    obs = pred.mean(1) + np.array([1.0, 0.0]) * sd  # filter 0 sees a +1 s.d. innovation every day, filter 1 none
+    hi_, lo_ = np.zeros(2), np.zeros(2)
+    lo, hi = np.log([5.0, 0.5, 10.0]), np.log([200.0, 12.0, 500.0])
+    days = None
+    for day in range(1, 20):
+        logp, hi_, lo_, alarm = _detect_change(logp, pred, obs, np.full(2, 0.2), hi_, lo_, 3.0, 0.5, 0.3, lo, hi)
+        if alarm.any():
+            days = day
+            break
+    # CUSUM gains 1 - 0.5 per day: it passes 3 on day 7, only in filter 0, and restarts there.
+    assert days == 7 and alarm.tolist() == [True, False] and hi_[0] == 0.0
+    np.testing.assert_allclose(logp[0].std(0), 0.3, rtol=1e-9)
+    assert logp[1].std(0).max() < 0.02
+
+
+def test_enkf_with_change_detector(scen, calibration):
+    plain = run_enkf(scen, calibration["params"], calibration["store"], n_members=20)
+    never = run_enkf(scen, calibration["params"], calibration["store"], n_members=20, change_threshold=1e9)
+    np.testing.assert_array_equal(never["et"].values, plain["et"].values)
+    assert int(never["n_alarms"].sum()) == 0
+    det = run_enkf(scen, calibration["params"], calibration["store"], n_members=20, change_threshold=3.0,
+                   change_allowance=0.25, reinflate=0.5, obs_bias=True)
+    assert int(det["n_alarms"].sel(scenario=1)) >= 1  # the land-cover change is detected

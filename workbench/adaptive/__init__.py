@@ -7,7 +7,8 @@
 * :mod:`~workbench.adaptive.methods`: the static model (calibrated on year 1) and an online bias
   corrector (river).
 * :mod:`~workbench.adaptive.enkf`: a batched ensemble Kalman filter with joint state-parameter
-  estimation (Evensen 2003), optionally bias-aware.
+  estimation (Evensen 2003), optionally bias-aware, optionally with an
+  innovation change detector (CUSUM) that re-inflates the parameter ensemble.
 * :mod:`~workbench.adaptive.env`: the running model as a Gymnasium environment (and a batched
   Stable-Baselines3 VecEnv).
 * :mod:`~workbench.adaptive.rl`: PPO training, ``weights_only`` policy files, running a policy.
@@ -17,7 +18,7 @@
 Importing this subpackage imports torch (through the surrogates' bucket model).
 """
 
-from .enkf import enkf_update, run_enkf
+from .enkf import CHANGE_DETECTOR, enkf_update, run_enkf
 from .evaluate import recovery_days, running_rmse, score, summary
 from .env import OBSERVATION_NAMES, AdaptiveModelEnv, ModelBatch, batched_vec_env
 from .methods import OnlineBiasCorrector, calibrate_static, run_online, run_static
@@ -26,7 +27,7 @@ from .rl import PRETRAINED_POLICY, default_run_dir, load_policy, run_policy, sav
 from .scenarios import KINDS, make_scenarios, scenario_forcing
 
 __all__ = [
-    "enkf_update", "run_enkf",
+    "CHANGE_DETECTOR", "enkf_update", "run_enkf",
     "recovery_days", "running_rmse", "score", "summary",
     "OBSERVATION_NAMES", "AdaptiveModelEnv", "ModelBatch", "batched_vec_env",
     "OnlineBiasCorrector", "calibrate_static", "run_online", "run_static",

@@ -27,7 +27,7 @@ def running_rmse(sim: xr.DataArray, obs: xr.DataArray, window: int = 14) -> xr.D
 
 
 def recovery_days(err: np.ndarray, truth: np.ndarray, shift: int, *, window: int = 14, factor: float = 1.5,
-                  floor: float = 0.1, hold: int = 28, pre: int = 60) -> float:
+                  floor: float = 0.1, hold: int = 28, pre: int = 60, reference: np.ndarray | None = None) -> float:
     """Days after ``shift`` until the relative error is back to pre-shift skill and stays there.
 
     Skill is the ``window``-day RMSE divided by the window's mean true ET
@@ -54,9 +54,11 @@ def recovery_days(err: np.ndarray, truth: np.ndarray, shift: int, *, window: int
     20.0
     """
     kernel = np.ones(window) / window
-    rel = np.sqrt(np.convolve(err**2, kernel, mode="valid")) / (np.convolve(truth, kernel, mode="valid") + 0.1)
+    denom = np.convolve(truth, kernel, mode="valid") + 0.1
+    rel = np.sqrt(np.convolve(err**2, kernel, mode="valid")) / denom
+    ref = rel if reference is None else np.sqrt(np.convolve(np.asarray(reference)**2, kernel, mode="valid")) / denom
     lo = max(shift - pre, 0)
-    before = rel[lo:max(shift - window + 1, lo + 1)]
+    before = ref[lo:max(shift - window + 1, lo + 1)]
     threshold = max(factor * float(np.mean(before)), floor)
     ok = rel[shift:] <= threshold
     for d in range(ok.size - hold + 1):

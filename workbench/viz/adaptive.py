@@ -14,7 +14,8 @@ from .surrogates import _hv
 __all__ = ["plot_scenarios", "plot_run", "plot_scores", "plot_training_curve", "plot_false_adaptation"]
 
 _SIZE = dict(frame_width=420, frame_height=220)
-_COLORS = {"static": "#7f7f7f", "online": "#9467bd", "enkf": "#1f77b4", "enkf_bias": "#17becf", "rl": "#d62728",
+_COLORS = {"static": "#7f7f7f", "online": "#9467bd", "enkf": "#1f77b4", "enkf_bias": "#17becf", "enkf_detect": "#2ca02c",
+           "rl": "#d62728",
            "truth": "black", "obs": "#bbbbbb"}
 
 
