@@ -6,7 +6,8 @@ false adaptation to sensor drift, parameter error, and compute cost (per simulat
 issue's targets:
 
 1. every adaptive method beats the static model on post-shift RMSE (real changes: drought, land cover, greening);
-2. the best method recovers pre-shift skill within 30 simulated days of a land-cover change (median);
+2. the best method recovers pre-shift skill within 30 simulated days of a land-cover change (median; also printed:
+   the fastest method, and every method's recovery to one common target, the static model's pre-shift skill);
 3. sensor drift: the false adaptation of each method (the share of the drift's ET offset taken on);
 4. RL against EnKF: post-shift RMSE ratio and recovery-time ratio, with the training budget.
 
