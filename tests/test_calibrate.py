@@ -228,3 +228,35 @@ def test_pareto_plot_draws_the_weighted_objective_through_the_chosen_member():
         assert slope == pytest.approx(-weight / (1 - weight))
         row = table.loc[pick]
         assert np.interp(row.loss_et, xs, ys) == pytest.approx(row.loss_soil_water)
+
+
+def test_lbfgs_stays_within_its_budget_and_beats_de_on_three_parameters(twin):
+    site = twin.isel(site=1, time=slice(0, 10))
+    problem = cal.CalibrationProblem(site)
+    de = cal.differential_evolution(problem, budget=60, popsize=5, seed=0)
+    res = cal.gradient_descent(problem, method="lbfgs", steps=12)
+    assert res.n_evaluations <= 12 and len(problem._trials) == res.n_evaluations
+    assert res.loss < de.loss  # 12 gradient evaluations from the defaults beat 60 DE runs on a noise-free twin
+    assert 0 < de.evaluations_to_reach(de.loss * 1.02) <= de.n_evaluations
+
+
+def test_lbfgs_sites_keeps_one_history_column_per_site(twin):
+    pair = twin.isel(site=[0, 2], time=slice(0, 8))
+    out = cal.gradient_sites(pair, steps=4, method="lbfgs", names=["g1"])
+    assert out["history"].shape == (4, 2) and (out["n_evaluations"] <= 4).all()
+    first = out["history"].isel(step=0).values  # both start at the default g1
+    alone = cal.CalibrationProblem(pair.isel(site=0), names=["g1"]).torch_loss({"g1": torch.tensor(cal.DEFAULTS["g1"])},
+                                                                                n_newton=3)
+    assert first[0] == pytest.approx(float(alone), rel=1e-9)
+
+
+def test_dpl_on_land_cover_alone_gives_one_parameter_set_per_class(land):
+    sites = cal.twin_sites(land, n_sites=8, seed=3)
+    cover = [a for a in cal.site_attributes(sites)["attribute"].values if a.startswith("is_")]
+    model = cal.DPLModel(epochs=2, names=["g1"], attributes=cover, seed=0).fit(sites)
+    assert model.attribute_names_ == cover
+    pred = model.predict(sites).assign_coords(igbp=sites["igbp"])
+    for _, group in pred["g1"].groupby("igbp"):
+        assert np.ptp(group.values) < 1e-12
+    with pytest.raises(ValueError, match="unknown site attribute"):
+        cal.DPLModel(attributes=["soil_depth"]).fit(sites)

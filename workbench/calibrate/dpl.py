@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from .model import PARAMETERS, check_bounds
 from .problem import CalibrationProblem
+from .search import smooth_objective
 from .sites import site_attributes
 
 __all__ = ["DPLModel", "leave_site_out"]
@@ -60,6 +61,11 @@ class DPLModel:
         On ET.
     n_newton : int, default 3
         Newton steps per day in the torch model.
+    attributes : sequence of str, optional
+        Which :func:`~workbench.calibrate.sites.site_attributes` the network sees
+        (default all; e.g. only the ``is_<class>`` land-cover columns when the
+        parameters depend on land cover alone). Each is standardised with the
+        training sites' mean and standard deviation.
     seed : int, default 0
     device : str, optional
         Default ``cuda`` when available, else CPU.
@@ -74,13 +80,23 @@ class DPLModel:
     """
 
     def __init__(self, *, hidden: int = 16, epochs: int = 30, lr: float = 0.05, optimizer: str = "adam", names=None,
-                 bounds=None, objective: str = "rmse", n_newton: int = 3, seed: int = 0, device=None):
+                 bounds=None, objective: str = "rmse", n_newton: int = 3, attributes=None, seed: int = 0, device=None):
         if optimizer not in ("adam", "lbfgs"):
             raise ValueError(f"optimizer must be 'adam' or 'lbfgs'; got {optimizer!r}")
         self.hidden, self.epochs, self.lr, self.objective, self.optimizer = hidden, epochs, lr, objective, optimizer
         self.bounds = check_bounds(bounds, names if names is not None else (list(bounds) if bounds else None))
         self.names = list(self.bounds)
         self.n_newton, self.seed, self.device = n_newton, seed, device
+        self.attributes = None if attributes is None else list(attributes)
+
+    def _attributes(self, sites):
+        attrs = site_attributes(sites)
+        if self.attributes is None:
+            return attrs
+        unknown = [a for a in self.attributes if a not in attrs["attribute"].values]
+        if unknown:
+            raise ValueError(f"unknown site attribute(s) {unknown}; site_attributes gives {list(attrs['attribute'].values)}")
+        return attrs.sel(attribute=self.attributes)
 
     def _net(self, n_in):
         import torch
@@ -106,7 +122,7 @@ class DPLModel:
 
         torch.manual_seed(self.seed)
         dev = _device(self.device)
-        attrs = site_attributes(sites)
+        attrs = self._attributes(sites)
         self.attribute_names_ = list(attrs["attribute"].values)
         x_all = attrs.values
         groups = [np.arange(sites.sizes["site"])] if groups is None else [np.asarray(g) for g in groups]
@@ -143,11 +159,12 @@ class DPLModel:
                                  n_newton=self.n_newton, outputs=("et",))
             per_site = torch_loss(obs["et"], sim["et"], self.objective)
             value = sum(per_site[a:b].mean() for a, b in zip(starts[:-1], starts[1:]))
-            value.backward()
+            smooth = sum(smooth_objective(per_site[a:b], self.objective).mean() for a, b in zip(starts[:-1], starts[1:]))
+            smooth.backward()  # RMSE descended as MSE (smooth at a perfect fit), as in gradient_descent
             rows.append((len(rows) + 1, (len(rows) + 1) * len(cols), float(value.detach()) / len(groups)))
             bar.update()
             bar.set_postfix(loss=f"{rows[-1][2]:.3f}")
-            return value
+            return smooth
 
         try:
             if self.optimizer == "lbfgs":
@@ -168,7 +185,7 @@ class DPLModel:
 
         if not hasattr(self, "nets_"):
             raise RuntimeError("fit the DPLModel before predict")
-        attrs = site_attributes(sites)
+        attrs = self._attributes(sites)
         if list(attrs["attribute"].values) != self.attribute_names_:
             raise ValueError(f"sites give attributes {list(attrs['attribute'].values)}; the model was trained on "
                              f"{self.attribute_names_}")

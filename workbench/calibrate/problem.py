@@ -154,6 +154,7 @@ class CalibrationProblem:
         self.best_theta = None
         self._t0 = time.perf_counter()
         self._history = []
+        self._trials = []  # (n_evaluations, lowest loss of the batch) for every recorded batch
 
     @property
     def dim(self) -> int:
@@ -165,6 +166,7 @@ class CalibrationProblem:
         return {**{k: float(v) for k, v in zip(self.names, theta)}, **{k: float(v) for k, v in self.fixed.items()}}
 
     def _record(self, theta: np.ndarray, values: np.ndarray) -> None:
+        self._trials.append((self.n_evaluations, float(np.nanmin(values)) if np.isfinite(values).any() else np.inf))
         i = int(np.nanargmin(values)) if np.isfinite(values).any() else None
         if i is not None and values[i] < self.best_loss:
             self.best_loss, self.best_theta = float(values[i]), np.array(theta[i], dtype=float)
@@ -248,6 +250,7 @@ class CalibrationProblem:
         self.n_evaluations = n_eval  # the check run is not part of the search's budget
         if self._history:
             self._history.pop()
+            self._trials.pop()
         history = pd.DataFrame(self._history, columns=["n_evaluations", "wall_s", "best_loss"])
         at_bound = [k for k, v in zip(self.names, theta)
                     if min(v - self.bounds[k][0], self.bounds[k][1] - v) <= 0.01 * (self.bounds[k][1] - self.bounds[k][0])]
