@@ -8,7 +8,8 @@ each notebook reports with ``wb.headline``, the machine, the commit) and then
 rebuild ``docs/full_mode.md`` from every JSON record there, so notebooks run on
 different days or machines can be reported together. A rendered copy of each
 executed notebook goes to ``docs/notebooks/<notebook>.html`` (plots load BokehJS
-from its public CDN there: the copy is for reading online before running).
+from its public CDN there: the copy is for reading online before running); a copy over
+2 MiB is not written.
 
     usage: python benchmarks/full_mode.py [NOTEBOOK ...] [--limit S] [--no-html] [--report-only]
 
@@ -38,6 +39,7 @@ RENDERED = ROOT / "docs" / "notebooks"
 KERNEL = "land-ai-workbench"
 HEADLINE_MIME = "application/vnd.land-ai-workbench.headline+json"
 LIMIT_S = 1200
+HTML_LIMIT_BYTES = 2 * 2**20
 
 
 def _git_commit() -> str:
@@ -114,7 +116,14 @@ def run_notebook(path: Path, *, limit: float, html: bool) -> dict:
 
         RENDERED.mkdir(parents=True, exist_ok=True)
         body, _ = HTMLExporter().from_notebook_node(nb)
-        (RENDERED / f"{path.stem}.html").write_text(body)
+        target = RENDERED / f"{path.stem}.html"
+        if len(body.encode()) > HTML_LIMIT_BYTES:
+            # Plot data is embedded in the page; the project keeps tracked files under 2 MiB.
+            print(f"{path.name}: rendered copy is {len(body.encode()) / 2**20:.1f} MiB, over "
+                  f"{HTML_LIMIT_BYTES / 2**20:.0f} MiB; not written (run the notebook to see it)")
+            target.unlink(missing_ok=True)
+        else:
+            target.write_text(body)
     return record
 
 

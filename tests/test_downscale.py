@@ -174,7 +174,43 @@ def test_checkpoint_round_trip(trained, small, tmp_path):
     again = NetworkDownscaler.load(path)
     xr.testing.assert_allclose(again.predict(test.coarse, test.static), trained.predict(test.coarse, test.static))
     state = torch.load(path, weights_only=True)
-    assert set(state) == {"model", "mean", "std", "config"}
+    assert set(state) == {"model", "mean", "std", "resid_std", "precip_noise", "config"}
+    old = {k: v for k, v in state.items() if k != "resid_std"}
+    torch.save(old, tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="older network"):
+        NetworkDownscaler.load(tmp_path / "old.pt")
+
+
+def test_untrained_network_is_bilinear_plus_lapse(small):
+    # The head starts at zero: before any training step the network is the baseline it must beat.
+    train, test = small
+    model = NetworkDownscaler(variables=["tmean", "tmin", "rs"], width=4, epochs=0).fit(
+        train.coarse, train.static, train.fine, progress=False)
+    pred = model.predict(test.coarse, test.static, conserve=False, stochastic=False)
+    base = ds.bilinear_lapse(test.coarse, test.static)
+    for v in ("tmean", "tmin"):
+        np.testing.assert_allclose(pred[v].values, base[v].values, atol=1e-4)
+    np.testing.assert_allclose(pred.rs.values, base.rs.values, rtol=1e-4)
+
+
+def test_stochastic_precipitation_is_conserving_and_reproducible(trained, small):
+    _, test = small
+    sigma, length = (float(x) for x in trained.precip_noise_)
+    assert 0.05 < sigma < 2.0 and 0.3 < length < 5.0  # fitted from the validation days' log errors
+    one = trained.predict(test.coarse, test.static, seed=1)
+    xr.testing.assert_identical(one, trained.predict(test.coarse, test.static, seed=1))
+    other = trained.predict(test.coarse, test.static, seed=2)
+    assert float(np.abs(one.precip - other.precip).max()) > 0.1
+    xr.testing.assert_identical(one.tmean, other.tmean)  # only precipitation is stochastic
+    expected = trained.predict(test.coarse, test.static, stochastic=False)
+    for pred in (one, expected):
+        assert max(ds.conservation_error(pred, test.coarse, 8).values()) < 1e-4
+        assert float(pred.precip.min()) >= 0
+    # One realisation has the small-scale variance that the expected field smooths away.
+    truth_p99 = ds.extreme(test.fine.precip, 0.99)
+    assert ds.extreme(one.precip, 0.99) > ds.extreme(expected.precip, 0.99)
+    assert ds.spectral_ratio(one.precip, test.fine.precip)[0] > 2 * ds.spectral_ratio(expected.precip, test.fine.precip)[0]
+    assert abs(ds.extreme(one.precip, 0.99) / truth_p99 - 1) < abs(ds.extreme(expected.precip, 0.99) / truth_p99 - 1)
 
 
 def test_shipped_weights_load_and_beat_bilinear(small):
@@ -184,9 +220,12 @@ def test_shipped_weights_load_and_beat_bilinear(small):
     model = NetworkDownscaler.load()
     pred = model.predict(test.coarse, test.static)
     base = ds.bilinear_lapse(test.coarse, test.static)
-    # Measured: the shipped (short-trained) weights beat bilinear + lapse for tmin and wind, not yet for tmean and rs.
-    for v in ("tmin", "wind"):
-        assert float(((pred[v] - test.fine[v]) ** 2).mean()) < float(((base[v] - test.fine[v]) ** 2).mean())
+    # Full mode (benchmarks/downscaling.py) measures 0.70 / 0.50 / 0.31 / 0.21 of the baseline's RMSE;
+    # this small unseen box in January is a harder, shorter case, so the bounds are looser.
+    ratios = {v: float(((pred[v] - test.fine[v]) ** 2).mean() ** 0.5 / ((base[v] - test.fine[v]) ** 2).mean() ** 0.5)
+              for v in ("tmean", "rs", "tmin", "wind")}
+    for v, bound in (("tmean", 0.9), ("rs", 0.9), ("tmin", 0.6), ("wind", 0.5)):
+        assert ratios[v] < bound, ratios
 
 
 # --- bad input --------------------------------------------------------------------------------

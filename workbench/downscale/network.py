@@ -1,12 +1,18 @@
 """Neural downscaling: a small U-Net that maps coarse forcing plus fine static covariates to fine forcing.
 
-The network sees, on the fine grid, the bilinearly interpolated coarse fields
-of every variable (downscaled together, so each can borrow from the others),
-the interpolated coarse-cell elevation, and the fine static covariates:
-elevation, its departure from the coarse-cell mean, slope, aspect (as sine and
-cosine), land-sea mask and land-cover classes (one-hot). It predicts a
-residual on top of the interpolated field (in standardised units), so an
-untrained network starts at bilinear interpolation.
+The network sees, on the fine grid, the interpolation baseline of every
+variable (bilinear, plus the standard lapse-rate correction for the
+temperatures; downscaled together, so each can borrow from the others), the
+interpolated coarse-cell elevation, and fine covariates that carry the physics
+a coarse grid misses: elevation and its departure from the coarse-cell mean
+(lapse rate), slope, aspect (as sine and cosine), topographic position
+(ridge or valley: exposure to wind, cold-air pooling), sky-view factor,
+marine influence (sea fraction around the cell), land-sea mask, land-cover
+classes (one-hot) and, per day, the noon sun height and the terrain
+illumination factor of the direct beam. It predicts a residual on top of the
+baseline, scaled by the spread of each variable's baseline error, so an
+untrained network *is* bilinear + lapse rate and training only has to learn
+the sub-grid part.
 
 :class:`ConstraintLayer` then makes the output consistent with the coarse
 input: an additive correction per coarse cell for temperature (the mean of the
@@ -32,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import xarray as xr
+from scipy import ndimage
 from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
@@ -39,7 +46,8 @@ from tqdm.auto import tqdm
 from ..data.fine_forcing import FINE_FORCING_VARIABLES
 from ..physics import solar_declination
 from ..units import UnitError, convert, units_of
-from .grid import check_grids, regrid_bilinear
+from .evaluate import _spectrum_2d
+from .grid import bilinear_lapse, check_grids
 
 __all__ = ["UNet", "ConstraintLayer", "NetworkDownscaler", "default_run_dir", "pretrained_path", "NONNEGATIVE"]
 
@@ -47,9 +55,11 @@ __all__ = ["UNet", "ConstraintLayer", "NetworkDownscaler", "default_run_dir", "p
 NONNEGATIVE = ("rs", "precip", "wind", "ea")
 _UNITS = {"tmean": "degC", "tmin": "degC", "tmax": "degC", "rs": "W m-2", "precip": "mm d-1", "wind": "m s-1", "ea": "kPa"}
 _N_CLASSES = 7  # water + the six land-cover classes
-_N_SOLAR = 2  # cos of the noon zenith angle, noon hillshade
-_CONFIG_KEYS = ("variables", "factor", "width", "conserve", "epochs", "batch_size", "patch", "lr", "steps_per_epoch",
-                "val_fraction", "device", "seed")
+_N_SOLAR = 3  # cos of the noon zenith angle, noon hillshade, illumination factor of the direct beam
+_CONFIG_KEYS = ("variables", "factor", "width", "conserve", "stochastic_precip", "epochs", "batch_size", "patch", "lr",
+                "steps_per_epoch", "grad_weight", "val_fraction", "device", "seed")
+#: Wet cells for fitting the sub-grid precipitation noise [mm d-1].
+_WET = 0.5
 
 
 def default_run_dir(name: str | None = None) -> Path:
@@ -153,9 +163,25 @@ def _static_channels(static: xr.Dataset, coarse_z_fine: np.ndarray) -> np.ndarra
     slope = convert(static["slope"], "degree", name="slope").values
     classes = static["land_cover"].values.astype(int)
     onehot = np.stack([(classes == k) for k in range(_N_CLASSES)]).astype(np.float32)
+    land = static["land_fraction"].values.astype(float)
+    # Topographic position (height above the ~15 km surroundings): ridges are windy, valleys pool cold air.
+    cells = _TPI_DEG / _spacing(static)
+    tpi = z - ndimage.gaussian_filter(z.astype(float), sigma=cells, mode="nearest")
+    # Marine influence: the sea fraction within ~30 km damps temperature swings and speeds up wind.
+    marine = ndimage.gaussian_filter(1.0 - land, sigma=2 * cells, mode="nearest")
+    sky_view = 0.5 * (1.0 + np.cos(np.deg2rad(slope)))
     chans = [z / 1000.0, coarse_z_fine / 1000.0, (z - coarse_z_fine) / 300.0, slope / 10.0,
-             np.sin(asp) * slope / 10.0, np.cos(asp) * slope / 10.0, static["land_fraction"].values]
+             np.sin(asp) * slope / 10.0, np.cos(asp) * slope / 10.0, land, tpi / 100.0, marine,
+             (1.0 - sky_view) * 20.0]
     return np.concatenate([np.stack(chans).astype(np.float32), onehot])
+
+
+#: Scale of the topographic position index [degrees]: height relative to a Gaussian-smoothed surface of this width.
+_TPI_DEG = 0.15
+
+
+def _spacing(static: xr.Dataset) -> float:
+    return float(abs(static["lat"].values[1] - static["lat"].values[0]))
 
 
 class NetworkDownscaler:
@@ -173,11 +199,24 @@ class NetworkDownscaler:
     conserve : bool, default True
         Apply :class:`ConstraintLayer` (exact coarse means, non-negativity).
         Without it, non-negative variables are still clipped at 0 by a softplus.
+    stochastic_precip : bool, default True
+        Multiply the predicted precipitation by a mean-one log-normal noise
+        field before the constraint layer (stochastic disaggregation of the
+        unpredictable convective cells). Its spread and correlation length are
+        fitted after training on the validation days' log errors over wet
+        cells. An MSE-trained network predicts the expected field, which has
+        neither the extremes nor the small-scale variance of one realisation;
+        the noise restores them at the price of a higher pointwise error.
+        ``False`` gives the expected field.
     epochs, steps_per_epoch, batch_size, patch : int
         Training length; patches are ``patch`` x ``patch`` fine cells cut at
         coarse-cell boundaries (``patch`` a multiple of ``factor``).
     lr : float
         AdamW learning rate (cosine-decayed).
+    grad_weight : float, default 0
+        Weight of a gradient term in the loss (the squared error of the
+        cell-to-cell differences), which rewards sharp fine structure that
+        a plain mean squared error smooths away.
     val_fraction : float
         Fraction of the training days held back to pick the best epoch.
     device : str, optional
@@ -194,7 +233,8 @@ class NetworkDownscaler:
 
     def __init__(self, variables=None, factor: int = 8, width: int = 16, conserve: bool = True, epochs: int = 20,
                  steps_per_epoch: int = 40, batch_size: int = 16, patch: int = 32, lr: float = 3e-3,
-                 val_fraction: float = 0.15, device: str | None = None, seed: int = 0):
+                 val_fraction: float = 0.15, device: str | None = None, seed: int = 0, stochastic_precip: bool = True,
+                 grad_weight: float = 0.0):
         self.variables = tuple(variables) if variables is not None else FINE_FORCING_VARIABLES
         unknown = [v for v in self.variables if v not in _UNITS]
         if unknown:
@@ -202,6 +242,7 @@ class NetworkDownscaler:
         if isinstance(factor, bool) or not float(factor).is_integer() or int(factor) < 2:
             raise ValueError(f"factor must be an integer >= 2; got {factor!r}")
         self.factor, self.width, self.conserve = int(factor), int(width), bool(conserve)
+        self.stochastic_precip, self.grad_weight = bool(stochastic_precip), float(grad_weight)
         self.epochs, self.steps_per_epoch, self.batch_size = int(epochs), int(steps_per_epoch), int(batch_size)
         if int(patch) % self.factor:
             raise ValueError(f"patch ({patch}) must be a multiple of the factor ({self.factor})")
@@ -229,9 +270,10 @@ class NetworkDownscaler:
         """Fine-grid network inputs, interpolated baselines and the coarse targets, as float32 arrays."""
         check_grids(coarse, static, self.factor)
         coarse = self._check_coarse(coarse)
-        interp = regrid_bilinear(coarse, static)
+        interp = bilinear_lapse(coarse, static)
         base = np.stack([interp[v].transpose("time", "lat", "lon").values for v in self.variables], axis=1)
-        # Per-day inputs after the variables: the sun's noon height and its light on each slope (noon hillshade).
+        # Per-day inputs after the variables: the sun's noon height, its light on each slope (noon hillshade)
+        # and how much the slope gains or loses of the direct beam against flat ground.
         base = np.concatenate([base, _solar_channels(static, coarse["time"])], axis=1)
         stat = _static_channels(static, interp["elevation"].values.astype(np.float32))
         coarse_arr = np.stack([coarse[v].transpose("time", "lat", "lon").values for v in self.variables], axis=1)
@@ -246,7 +288,7 @@ class NetworkDownscaler:
         self.constraint_ = ConstraintLayer(self.factor, mult).to(self.device)
         self.multiplicative_ = torch.as_tensor(mult, device=self.device)
 
-    def _forward(self, base, stat, coarse, weights, *, conserve=None):
+    def _forward(self, base, stat, coarse, weights, *, conserve=None, log_noise=None):
         """Physical fine fields from (batch) tensors; ``base`` holds the interpolated coarse fields, then the solar channels."""
         base, sun = base[:, : len(self.variables)], base[:, len(self.variables):]
         mean, std = self.mean_[None, :, None, None], self.std_[None, :, None, None]
@@ -254,9 +296,12 @@ class NetworkDownscaler:
         # Where each variable sits relative to its coarse mean (a hint of the sub-grid structure of the neighbours).
         rel = (base - coarse.repeat_interleave(self.factor, -2).repeat_interleave(self.factor, -1)) / std
         x = torch.cat([zb, rel, sun, stat.expand(base.shape[0], -1, -1, -1)], dim=1)
-        y = base + std * self.model_(x)
+        y = base + self.resid_std_[None, :, None, None] * self.model_(x)
         nonneg = self.multiplicative_[None, :, None, None]
         y = torch.where(nonneg, _soft_positive(y, self.std_), y)
+        if log_noise is not None:  # (batch, H, W) log-multiplier of precipitation
+            k = self.variables.index("precip")
+            y = torch.cat([y[:, :k], y[:, k:k + 1] * torch.exp(log_noise[:, None]), y[:, k + 1:]], dim=1)
         if self.conserve if conserve is None else conserve:
             y = self.constraint_(y, coarse, weights)
         return y
@@ -298,6 +343,10 @@ class NetworkDownscaler:
         dev = self.device
         self.mean_ = torch.as_tensor(all_truth.mean(axis=(0, 2, 3)), device=dev)
         self.std_ = torch.as_tensor(all_truth.std(axis=(0, 2, 3)) + 1e-6, device=dev)
+        # Targets per variable in units of the baseline's error spread: every variable weighs alike in the loss.
+        resid = np.concatenate([(t[4] - t[0][:, : len(self.variables)]) for t in train], axis=0)
+        self.resid_std_ = torch.as_tensor(resid.std(axis=(0, 2, 3)) + 1e-6, device=dev)
+        del resid
         self._build(train[0][1].shape[0] + _N_SOLAR)
         tens = lambda a: torch.as_tensor(a, device=dev)  # noqa: E731
         train_t = [tuple(tens(a) for a in r) for r in train]
@@ -347,11 +396,62 @@ class NetworkDownscaler:
         if (run_dir / "best.pt").exists():
             self._load_state(torch.load(run_dir / "best.pt", map_location=dev, weights_only=True))
         self.best_val_loss_ = best
+        self.precip_noise_ = self._fit_noise(val_t or train_t)
+        self.save(run_dir / "best.pt")  # the best weights, now with their fitted noise
         return self
 
+    @torch.no_grad()
+    def _fit_noise(self, regions) -> torch.Tensor:
+        """Spread of log(truth / prediction) for precipitation on wet cells, and the noise's correlation length.
+
+        The spread is measured directly. The correlation length [fine cells]
+        is the one, among a geometric range, whose realisations put as much
+        power into the finest octave (2-4 cells) as the truth has, on the same
+        (validation) days: the log errors themselves are rougher than the
+        sub-grid cells, since they also hold the network's own small-scale errors.
+        """
+        if "precip" not in self.variables:
+            return torch.zeros(2)
+        k = self.variables.index("precip")
+        self.model_.eval()
+        days = [(r, i) for r in regions for i in range(0, r[0].shape[0], 8)]
+        preds = [self._forward(r[0][i:i + 8], r[1][None], r[2][i:i + 8], r[3]) for r, i in days]
+        logs = []
+        for (r, i), pred in zip(days, preds):
+            obs, p = r[4][i:i + 8, k].cpu().numpy(), pred[:, k].cpu().numpy()
+            wet = (obs > _WET) & (p > _WET)
+            logs.append(np.log(np.maximum(obs[wet], 1e-6) / np.maximum(p[wet], 1e-6)))
+        r_all = np.concatenate(logs)
+        if r_all.size < 100:
+            return torch.zeros(2)
+        sigma = float(r_all.std())
+        truth_power = sum(_finest_power(r[4][i:i + 8, k].cpu().numpy()) for r, i in days)
+        best, best_len = np.inf, 1.0
+        for length in np.geomspace(0.6, 3.0, 8):
+            self.precip_noise_ = torch.tensor([sigma, length])
+            power = 0.0
+            for j, (r, i) in enumerate(days):
+                noise = torch.as_tensor(self._log_noise((r[0][i:i + 8].shape[0],) + r[0].shape[2:], 1000 + j), device=self.device)
+                power += _finest_power(self._forward(r[0][i:i + 8], r[1][None], r[2][i:i + 8], r[3], log_noise=noise)[:, k].cpu().numpy())
+            miss = abs(np.log(power / truth_power))
+            if miss < best:
+                best, best_len = miss, float(length)
+        return torch.tensor([sigma, best_len])
+
+    def _log_noise(self, shape, seed: int) -> np.ndarray:
+        """Mean-one log-normal multiplier field (in logs), spatially correlated as fitted, reproducible from ``seed``."""
+        sigma, length = (float(x) for x in self.precip_noise_)
+        white = np.random.default_rng([self.seed, seed, 20]).standard_normal(shape)
+        eps = ndimage.gaussian_filter(white, sigma=(0, length, length), mode="wrap")
+        eps /= max(float(eps.std()), 1e-12)
+        return (sigma * eps - 0.5 * sigma**2).astype(np.float32)
+
     def _loss(self, pred, truth):
-        std = self.std_[None, :, None, None]
-        return torch.mean(((pred - truth) / std) ** 2)
+        err = (pred - truth) / self.resid_std_[None, :, None, None]
+        loss = torch.mean(err**2)
+        if self.grad_weight:
+            loss = loss + self.grad_weight * 0.5 * (torch.mean(torch.diff(err, dim=-1) ** 2) + torch.mean(torch.diff(err, dim=-2) ** 2))
+        return loss
 
     @torch.no_grad()
     def _evaluate(self, regions) -> float:
@@ -364,7 +464,8 @@ class NetworkDownscaler:
         return float(np.sum(losses) / sum(r[0].shape[0] for r in regions))
 
     @torch.no_grad()
-    def predict(self, coarse: xr.Dataset, static: xr.Dataset, *, conserve: bool | None = None, batch: int = 8) -> xr.Dataset:
+    def predict(self, coarse: xr.Dataset, static: xr.Dataset, *, conserve: bool | None = None,
+                stochastic: bool | None = None, seed: int = 0, batch: int = 8) -> xr.Dataset:
         """Downscale ``coarse`` to the grid of ``static``.
 
         Parameters
@@ -375,6 +476,10 @@ class NetworkDownscaler:
             Fine static covariates on a grid nested in ``coarse`` by the trained factor.
         conserve : bool, optional
             Override the constraint layer for this call.
+        stochastic : bool, optional
+            Override ``stochastic_precip`` for this call (``False``: the expected precipitation field).
+        seed : int
+            Seed of the precipitation noise (one realisation per seed).
 
         Returns
         -------
@@ -388,16 +493,20 @@ class NetworkDownscaler:
         dev = self.device
         stat_t, w_t = torch.as_tensor(stat, device=dev)[None], torch.as_tensor(w, device=dev)
         out = np.empty_like(base[:, : len(self.variables)])
+        noisy = (self.stochastic_precip if stochastic is None else stochastic) and float(self.precip_noise_[0]) > 0
+        noise = torch.as_tensor(self._log_noise((base.shape[0],) + base.shape[2:], seed), device=dev) if noisy else None
         for i in range(0, base.shape[0], batch):
             out[i:i + batch] = self._forward(torch.as_tensor(base[i:i + batch], device=dev), stat_t,
-                                             torch.as_tensor(carr[i:i + batch], device=dev), w_t, conserve=conserve).cpu().numpy()
+                                             torch.as_tensor(carr[i:i + batch], device=dev), w_t, conserve=conserve,
+                                             log_noise=None if noise is None else noise[i:i + batch]).cpu().numpy()
         ds = xr.Dataset(coords={"time": coarse["time"].values, "lat": static["lat"].values, "lon": static["lon"].values})
         for k, v in enumerate(self.variables):
             attrs = dict(coarse[v].attrs, units=_UNITS[v])
             ds[v] = (("time", "lat", "lon"), out[:, k], attrs)
         for d in ("lat", "lon"):
             ds[d].attrs = dict(static[d].attrs)
-        ds.attrs = {"downscaling_method": "U-Net" + (" + constraint layer" if (self.conserve if conserve is None else conserve) else "")}
+        ds.attrs = {"downscaling_method": "U-Net" + (" + constraint layer" if (self.conserve if conserve is None else conserve) else "")
+                    + (f" + stochastic precipitation (seed {seed})" if noisy else "")}
         return ds
 
     def score(self, coarse, static, fine) -> float:
@@ -409,11 +518,14 @@ class NetworkDownscaler:
     # --- checkpoints ----------------------------------------------------------------------------
     def _state(self) -> dict:
         return {"model": self.model_.state_dict(), "mean": self.mean_.cpu(), "std": self.std_.cpu(),
+                "resid_std": self.resid_std_.cpu(), "precip_noise": getattr(self, "precip_noise_", torch.zeros(2)).cpu(),
                 "config": json.dumps({k: v for k, v in self.get_params().items() if k != "device"})}
 
     def _load_state(self, state: dict):
         self.model_.load_state_dict(state["model"])
         self.mean_, self.std_ = state["mean"].to(self.device), state["std"].to(self.device)
+        self.resid_std_ = state["resid_std"].to(self.device)
+        self.precip_noise_ = state["precip_noise"]
 
     def save(self, path) -> Path:
         """Save weights, normalisation and hyper-parameters (a plain state dict: ``torch.load(..., weights_only=True)``)."""
@@ -432,7 +544,9 @@ class NetworkDownscaler:
         state = torch.load(path, map_location="cpu", weights_only=True)
         config = json.loads(state["config"])
         model = cls(**{**config, "device": device})
-        model.mean_, model.std_ = state["mean"], state["std"]
+        if "resid_std" not in state:
+            raise ValueError(f"{path} is a checkpoint of an older network (no 'resid_std'); retrain it with "
+                             "`python -m workbench.downscale.pretrain`")
         n_static = state["model"]["enc1.0.weight"].shape[1] - 2 * len(model.variables)  # static + solar channels
         model._build(n_static)
         model._load_state(state)
@@ -440,11 +554,13 @@ class NetworkDownscaler:
 
 
 def _solar_channels(static: xr.Dataset, time) -> np.ndarray:
-    """(time, 2, lat, lon): cosine of the noon solar zenith angle and noon illumination of the slope.
+    """(time, 3, lat, lon): cosine of the noon solar zenith angle, noon illumination of the slope and its gain.
 
     ``cos Z = cos(lat - decl)`` with the FAO-56 declination (Eq. 24); the
     hillshade is ``cos i = cos s cos Z + sin s sin Z cos(aspect - azimuth)``
-    (Iqbal 1983), the standard terrain-illumination covariate of radiation downscaling.
+    (Iqbal 1983), the standard terrain-illumination covariate of radiation
+    downscaling; the gain ``cos i / cos Z - 1`` is how much more (or less) of
+    the direct beam the slope receives than flat ground (Dubayah & Rich 1995).
     """
     doy = np.asarray(xr.DataArray(time).dt.dayofyear.values, dtype=float)[:, None, None]
     decl = solar_declination(doy)
@@ -455,7 +571,15 @@ def _solar_channels(static: xr.Dataset, time) -> np.ndarray:
     azimuth = np.where(lat >= decl, np.pi, 0.0)
     cos_i = np.cos(s) * np.cos(zenith) + np.sin(s) * np.sin(zenith) * np.cos(asp - azimuth)
     cos_z = np.broadcast_to(np.cos(zenith), cos_i.shape)
-    return np.stack([cos_z, np.clip(cos_i, 0.0, None)], axis=1).astype(np.float32)
+    gain = np.clip(cos_i, 0.0, None) / np.maximum(cos_z, 0.1) - 1.0
+    return np.stack([cos_z, np.clip(cos_i, 0.0, None), gain], axis=1).astype(np.float32)
+
+
+def _finest_power(fields: np.ndarray) -> float:
+    """Power of (day, lat, lon) maps in the finest octave, wavelengths of 2-4 cells (as in :func:`~.evaluate.spectral_ratio`)."""
+    k, spec = _spectrum_2d(fields.astype(float))
+    wavelength = 1.0 / k
+    return float(np.nansum(spec[(wavelength >= 2.0) & (wavelength < 4.0)]))
 
 
 def _soft_positive(y, std):

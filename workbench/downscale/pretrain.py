@@ -15,7 +15,8 @@ import shutil
 import time
 
 #: Hyper-parameters of the study's network (full mode and the shipped weights).
-TRAINING = {"width": 12, "epochs": 6, "steps_per_epoch": 25, "batch_size": 8, "patch": 24, "lr": 3e-3, "seed": 0}
+TRAINING = {"width": 16, "epochs": 40, "steps_per_epoch": 50, "batch_size": 16, "patch": 32, "lr": 3e-3, "seed": 0,
+            "grad_weight": 1.0}
 
 
 def main(argv=None) -> None:
@@ -26,7 +27,7 @@ def main(argv=None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=TRAINING["epochs"])
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(pretrained_path()))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
