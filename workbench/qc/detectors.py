@@ -233,7 +233,10 @@ def energy_balance_score(rn, g, h, le, *, which: str, window: int, min_available
     median share :math:`s` over steps with more than ``min_available`` W m-2
     of available energy. Each is scored in robust z units; the score is the
     smaller of the two, so a flux is only blamed when the closure breaks *and*
-    its own share moved.
+    its own share moved. The tested flux's share residual enters less twice
+    the other flux's (both in robust z units): a fault in
+    :math:`R_n` or :math:`G` moves both shares alike and a fault in the other
+    flux moves that one, so neither is blamed on the tested flux.
 
     Parameters
     ----------
@@ -263,10 +266,15 @@ def energy_balance_score(rn, g, h, le, *, which: str, window: int, min_available
         warnings.simplefilter("ignore", RuntimeWarning)
         ok = avail > min_available
         closure = np.nanmedian(np.where(ok, (flux["h"] + flux["le"]) / avail, np.nan), axis=-1, keepdims=True)
-        share = np.nanmedian(np.where(ok, flux[which] / avail, np.nan), axis=-1, keepdims=True)
+        own = {}
+        for name, f in flux.items():
+            share = np.nanmedian(np.where(ok, f / avail, np.nan), axis=-1, keepdims=True)
+            own[name] = _robust_z(_rolling_median(f - share * avail, window))
         total = _rolling_median(flux["h"] + flux["le"] - closure * avail, window)
-        own = _rolling_median(flux[which] - share * avail, window)
-    z = np.fmin(_robust_z(total), _robust_z(own))
+    other = "le" if which == "h" else "h"
+    # Blame the flux only by how much more its share moved than the other's: a fault in
+    # rn or g moves both shares alike, a fault in the other flux moves that one.
+    z = np.fmin(_robust_z(total), own[which] - 2.0 * own[other])
     z = np.where(np.isfinite(z), z, 0.0)
     return z if np.ndim(rn) > 1 else z[0]
 
