@@ -422,7 +422,7 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     every fold still trains on every season. The drivers carry the season; only
     the diurnal phase is added, since a seasonal clock would let the model
     memorise the dates of a fault. The residual :math:`r` is scored in robust z units three ways: point by
-    point (spikes, sign flips), as its running mean over ``window`` steps
+    point (spikes, sign flips), as its running median over ``window`` steps
     after winsorising at 3 robust sd (slow faults: drift,
     level shifts, energy-balance breaks), and as the log ratio of the running
     mean magnitude of the data to that of the model (unit and scale errors);
@@ -485,10 +485,12 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
         # Winsorise before smoothing, so that a spike does not spread over its neighbours.
         med, s = np.nanmedian(r), robust_sd(r)
         clipped = np.clip(r, med - 3 * s, med + 3 * s)
-        slow = _robust_z(_rolling_mean(clipped, window))[0]
+        # Running medians rather than means: a fault of a few steps or more moves them, but they do not spread past its ends.
+        # Two windows: ``window`` for level shifts, three times longer for slow drifts.
+        slow = np.fmax(_robust_z(_rolling_median(clipped, window))[0], _robust_z(_rolling_median(clipped, 3 * window))[0])
         # Unit and scale errors: the running magnitude of the data against that of the model, in log units.
         eps = 0.1 * np.nanstd(y)
-        ratio = np.log((_rolling_mean(np.abs(pred + clipped), window)[0] + eps) / (_rolling_mean(np.abs(pred), window)[0] + eps))
+        ratio = np.log((_rolling_median(np.abs(pred + clipped), window)[0] + eps) / (_rolling_median(np.abs(pred), window)[0] + eps))
         scores[i] = np.fmax(np.fmax(point, slow), _robust_z(ratio[None, :])[0])
         preds[i] = pred
     return (scores, preds) if return_prediction else scores
