@@ -398,7 +398,7 @@ def pyod_score(ds: xr.Dataset, variable: str, *, method: str = "ecod", contamina
 
 # --- the learned model of the expected signal -------------------------------------------------
 
-_DRIVERS = ("rs", "sw_in_pot", "rn", "g", "tmean", "vpd", "wind", "lai", "rh")
+_DRIVERS = ("rs", "rn", "g", "tmean", "vpd", "wind", "rh")  # weather, no seasonal clock (potential radiation, LAI): a clock lets the model memorise a fault's dates
 
 
 def _time_features(ds: xr.Dataset) -> list[np.ndarray]:
@@ -435,8 +435,9 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     variable : str
         Variable modelled.
     drivers : sequence of str, optional
-        Predictors; default all of ``rs, sw_in_pot, rn, g, tmean, vpd, wind,
-        lai, rh`` present, except ``variable``; the diurnal phase is added for
+        Predictors; default all of ``rs, rn, g, tmean, vpd, wind, rh``
+        present, except ``variable`` (:func:`~workbench.qc.score_all` leaves out
+        the other screened variables too); the diurnal phase is added for
         sub-daily data.
     n_folds : int, default 3
         Cross-fitting folds.
