@@ -491,7 +491,8 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
         slow = np.fmax(_robust_z(_rolling_median(clipped, window))[0], _robust_z(_rolling_median(clipped, 3 * window))[0])
         # Unit and scale errors: the running magnitude of the data against that of the model, in log units.
         eps = 0.1 * np.nanstd(y)
-        ratio = np.log((_rolling_median(np.abs(pred + clipped), window)[0] + eps) / (_rolling_median(np.abs(pred), window)[0] + eps))
+        # Of the data themselves, not the winsorised residual: a factor of 0.0864 is far beyond 3 sd (the median keeps spikes out).
+        ratio = np.log((_rolling_median(np.abs(y), window)[0] + eps) / (_rolling_median(np.abs(pred), window)[0] + eps))
         scores[i] = np.fmax(np.fmax(point, slow), _robust_z(ratio[None, :])[0])
         preds[i] = pred
     return (scores, preds) if return_prediction else scores
