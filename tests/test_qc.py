@@ -223,7 +223,8 @@ def test_flags_are_cf_and_never_alter_the_data(daily):
 def test_ensemble_rule_and_thresholds():
     bits = qc.flag_bits()
     mask = xr.DataArray(np.array([0, bits["ecod"], bits["ecod"] | bits["iforest"], bits["model"], bits["persistence"]]))
-    assert qc.suspect(mask).values.tolist() == [False, False, True, True, True]
+    assert qc.suspect(mask).values.tolist() == [False, False, False, True, True]  # PyOD does not vote in the ensemble
+    assert qc.suspect(mask, rule={"any": ("model",), "all": ("ecod", "iforest")}).values.tolist() == [False, False, True, True, False]
     assert qc.suspect(mask, rule={"any": ("persistence",)}).values.tolist() == [False, False, False, False, True]
     with pytest.raises(ValueError, match="unknown detector"):
         qc.flags_from_scores(xr.Dataset({"le_range_score": ("time", [0.0])}), "le", thresholds={"magic": 1.0})
