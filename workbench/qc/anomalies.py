@@ -288,9 +288,10 @@ def plant_anomalies(
             v = allowed[int(rng.integers(len(allowed)))]
             lo, hi = spec.length_days_hh if halfhourly else spec.length_days
             length = 1 if hi == 0 else max(2, int(round(rng.uniform(lo, hi) / step_days)))
-            length = min(length, max(budget, 1), n_time // 4)
-            if kind != "spike":
-                length = max(length, 2)
+            shortest = 1 if hi == 0 else max(2, int(round(lo / step_days)))
+            if shortest > budget:
+                continue  # a fault is planted at its stated length or not at all (a 5-day "drift" is not one)
+            length = max(min(length, budget, n_time // 4), shortest)
             start = int(rng.integers(8, max(9, n_time - length - 8)))
             stop = start + length
             guard = slice(max(start - 3, 0), min(stop + 3, n_time))

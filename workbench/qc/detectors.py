@@ -233,7 +233,10 @@ def energy_balance_score(rn, g, h, le, *, which: str, window: int, min_available
     median share :math:`s` over steps with more than ``min_available`` W m-2
     of available energy. Each is scored in robust z units; the score is the
     smaller of the two, so a flux is only blamed when the closure breaks *and*
-    its own share moved.
+    its own share moved. The tested flux's share residual enters less twice
+    the other flux's (both in robust z units): a fault in
+    :math:`R_n` or :math:`G` moves both shares alike and a fault in the other
+    flux moves that one, so neither is blamed on the tested flux.
 
     Parameters
     ----------
@@ -263,10 +266,15 @@ def energy_balance_score(rn, g, h, le, *, which: str, window: int, min_available
         warnings.simplefilter("ignore", RuntimeWarning)
         ok = avail > min_available
         closure = np.nanmedian(np.where(ok, (flux["h"] + flux["le"]) / avail, np.nan), axis=-1, keepdims=True)
-        share = np.nanmedian(np.where(ok, flux[which] / avail, np.nan), axis=-1, keepdims=True)
+        own = {}
+        for name, f in flux.items():
+            share = np.nanmedian(np.where(ok, f / avail, np.nan), axis=-1, keepdims=True)
+            own[name] = _robust_z(_rolling_median(f - share * avail, window))
         total = _rolling_median(flux["h"] + flux["le"] - closure * avail, window)
-        own = _rolling_median(flux[which] - share * avail, window)
-    z = np.fmin(_robust_z(total), _robust_z(own))
+    other = "le" if which == "h" else "h"
+    # Blame the flux only by how much more its share moved than the other's: a fault in
+    # rn or g moves both shares alike, a fault in the other flux moves that one.
+    z = np.fmin(_robust_z(total), own[which] - 2.0 * own[other])
     z = np.where(np.isfinite(z), z, 0.0)
     return z if np.ndim(rn) > 1 else z[0]
 
@@ -390,7 +398,7 @@ def pyod_score(ds: xr.Dataset, variable: str, *, method: str = "ecod", contamina
 
 # --- the learned model of the expected signal -------------------------------------------------
 
-_DRIVERS = ("rs", "sw_in_pot", "rn", "g", "tmean", "vpd", "wind", "lai", "rh")
+_DRIVERS = ("rs", "rn", "g", "tmean", "vpd", "wind", "rh")  # weather, no seasonal clock (potential radiation, LAI): a clock lets the model memorise a fault's dates
 
 
 def _time_features(ds: xr.Dataset) -> list[np.ndarray]:
@@ -414,7 +422,7 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     every fold still trains on every season. The drivers carry the season; only
     the diurnal phase is added, since a seasonal clock would let the model
     memorise the dates of a fault. The residual :math:`r` is scored in robust z units three ways: point by
-    point (spikes, sign flips), as its running mean over ``window`` steps
+    point (spikes, sign flips), as its running median over ``window`` steps
     after winsorising at 3 robust sd (slow faults: drift,
     level shifts, energy-balance breaks), and as the log ratio of the running
     mean magnitude of the data to that of the model (unit and scale errors);
@@ -427,8 +435,9 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     variable : str
         Variable modelled.
     drivers : sequence of str, optional
-        Predictors; default all of ``rs, sw_in_pot, rn, g, tmean, vpd, wind,
-        lai, rh`` present, except ``variable``; the diurnal phase is added for
+        Predictors; default all of ``rs, rn, g, tmean, vpd, wind, rh``
+        present, except ``variable`` (:func:`~workbench.qc.score_all` leaves out
+        the other screened variables too); the diurnal phase is added for
         sub-daily data.
     n_folds : int, default 3
         Cross-fitting folds.
@@ -477,10 +486,13 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
         # Winsorise before smoothing, so that a spike does not spread over its neighbours.
         med, s = np.nanmedian(r), robust_sd(r)
         clipped = np.clip(r, med - 3 * s, med + 3 * s)
-        slow = _robust_z(_rolling_mean(clipped, window))[0]
+        # Running medians rather than means: a fault of a few steps or more moves them, but they do not spread past its ends.
+        # Two windows: ``window`` for level shifts, three times longer for slow drifts.
+        slow = np.fmax(_robust_z(_rolling_median(clipped, window))[0], _robust_z(_rolling_median(clipped, 3 * window))[0])
         # Unit and scale errors: the running magnitude of the data against that of the model, in log units.
         eps = 0.1 * np.nanstd(y)
-        ratio = np.log((_rolling_mean(np.abs(pred + clipped), window)[0] + eps) / (_rolling_mean(np.abs(pred), window)[0] + eps))
+        # Of the data themselves, not the winsorised residual: a factor of 0.0864 is far beyond 3 sd (the median keeps spikes out).
+        ratio = np.log((_rolling_median(np.abs(y), window)[0] + eps) / (_rolling_median(np.abs(pred), window)[0] + eps))
         scores[i] = np.fmax(np.fmax(point, slow), _robust_z(ratio[None, :])[0])
         preds[i] = pred
     return (scores, preds) if return_prediction else scores
