@@ -7,10 +7,12 @@
    2 cores, with the offline engine (pyoperon).
 2. Penman-Monteith: FAO-56 PM data with 1 % noise, 5 seeds, at most
    ``--pm-budget`` (300) s per seed, searching the derived FAO-56 terms
-   (Δ, γ, 0.408 (Rn - G), 900/(T + 273) u2 VPD, u2): the 27-node form in the
+   (Δ, γ, 0.408 (Rn - G), 900/(T + 273) u2 VPD, u2) with the operators +, *, / (PM in these terms
+   needs no subtraction; with "-" as well it was found in 2 of 5 seeds in 300 s): the 27-node form in the
    raw inputs (Δ, γ, Rn - G, VPD, u2, T) was not found in 120 s (0 of 2 seeds,
-   measured; ``--pm-raw 120`` repeats it), the 17-node form in the derived
-   terms is. Target: the exact PM structure (constants within 1 %) in >= 3 of 5.
+   measured; ``--pm-raw 120`` repeats it), nor with +, *, / alone in 150 s
+   (0 of 2, measured: the search stalls on fronts with dozens of constants);
+   the 17-node form in the derived terms is. Target: the exact PM structure (constants within 1 %) in >= 3 of 5.
 3. Tower task: ET from tower forcing (FLUXNET sites when ../shared/data/real is
    present, else virtual towers), train on some sites, test on others. gplearn
    runs for its budget; the target accuracy is the best test RMSE it reached;

@@ -353,6 +353,36 @@ def test_law_expressions_equal_the_physics_reference(name):
     np.testing.assert_array_equal(y, y_true)  # no noise asked, none added
 
 
+def _operators_needed(expr) -> set[str]:
+    """Operators a binary expression tree needs to write ``expr`` (sympy's n-ary Add/Mul counted as binary)."""
+    import sympy
+
+    ops = set()
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Add):
+            ops.add("+")
+            if any(a.could_extract_minus_sign() for a in node.args):
+                ops.add("-")
+        elif isinstance(node, sympy.Mul):
+            ops.add("*")
+        elif isinstance(node, sympy.Pow):
+            ops.add({-1: "/", sympy.Rational(1, 2): "sqrt"}.get(node.exp, "^"))
+    return ops
+
+
+@pytest.mark.parametrize("name", list(LAWS))
+def test_each_law_can_be_written_with_its_operators(name):
+    law = LAWS[name]
+    assert _operators_needed(law.expr) <= set(law.operators), (name, _operators_needed(law.expr), law.operators)
+
+
+def test_penman_monteith_terms_searched_without_subtraction():
+    # the operator set that recovers PM from its FAO-56 terms (5 of 5 seeds, benchmarks/sr_recovery.py)
+    assert set(LAWS["penman_monteith_terms"].operators) == {"+", "*", "/"}
+    assert "-" not in _operators_needed(LAWS["penman_monteith_terms"].expr)
+    assert "-" in _operators_needed(LAWS["priestley_taylor"].expr)  # rn_e - g_e: the check sees a subtraction
+
+
 def test_same_seed_same_front_and_run_save_reload(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     X, y, _ = sample_law("priestley_taylor", 100, noise=0.05, seed=0)
