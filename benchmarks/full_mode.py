@@ -140,7 +140,7 @@ def write_report() -> Path:
         "Each notebook run headless in full mode (`WORKBENCH_FAST` unset) by `make full` "
         "(`benchmarks/full_mode.py`), as a user would run it; a run fails on any error output or past "
         f"{LIMIT_S // 60} minutes. Wall times are on the machine named, which may have been shared with other work "
-        "(the load average at the start is given). Rendered copies of the executed notebooks are in `docs/notebooks/`.",
+        "(the load average at the start is given). Rendered copies of the executed notebooks are in `docs/notebooks/` (none where a copy would be over 2 MiB).",
         "",
         "| notebook | result | wall time | code cells | date | commit | CPUs (load at start) |",
         "|---|---|---|---|---|---|---|",
