@@ -200,6 +200,25 @@ def test_model_residual_flags_a_level_shift():
     assert np.mean(s[:180] > 4) < 0.05
 
 
+
+@pytest.mark.parametrize("refit, most_false_alarms", [(False, 1.0), (True, 0.01)])
+def test_model_refit_keeps_a_fault_out_of_the_model(refit, most_false_alarms):
+    # A temperature read in K for 20 days: a model trained on it predicts K on clean days of like
+    # weather too (false alarms far from the fault) unless it is refitted without the steps it missed.
+    rng = np.random.default_rng(2)
+    n = 365
+    rs = 150 + 100 * np.sin(np.arange(n) / 58.0) + 20 * rng.standard_normal(n)
+    tmean = 10 + 0.05 * rs + 2 * rng.standard_normal(n)
+    tmean[150:170] += 273.15
+    ds = _series(tmean).assign(rs=(("site", "time"), rs[None], {"units": "W m-2"}))
+    s = qc.model_residual_score(ds, "tmean", refit=refit)[0]
+    clean = np.r_[0:140, 180:n]
+    assert np.all(s[150:170] > 4)
+    false_alarms = np.mean(s[clean] > 4)
+    assert false_alarms <= most_false_alarms
+    if not refit:
+        assert false_alarms > 0.1  # the failure the refit removes is real on this series
+
 # --- flags: CF variables, never altering the data ---------------------------------------------------
 
 def test_flags_are_cf_and_never_alter_the_data(daily):

@@ -411,7 +411,7 @@ def _time_features(ds: xr.Dataset) -> list[np.ndarray]:
     return cols
 
 
-def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds: int = 3, block_days: float = 30.0, window: int | None = None, seed: int = 0, max_iter: int = 60, return_prediction: bool = False):
+def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds: int = 3, block_days: float = 30.0, window: int | None = None, seed: int = 0, max_iter: int = 60, refit: bool = True, trim: float = 4.0, return_prediction: bool = False):
     """Residual score of a gradient-boosting model of ``variable`` from its drivers, cross-fitted in time blocks.
 
     The record is cut into blocks of ``block_days`` days, dealt round-robin
@@ -448,6 +448,11 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     seed : int, default 0
     max_iter : int, default 60
         Boosting iterations.
+    refit : bool, default True
+        Fit a second time without the training steps whose first-pass residual
+        exceeds ``trim`` robust sd (faults the model would otherwise learn).
+    trim : float, default 4
+        Robust z above which a step is left out of the refit.
     return_prediction : bool, default False
         Also return the cross-fitted prediction.
 
@@ -474,14 +479,20 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     for i in range(y_all.shape[0]):
         X = np.column_stack([_values(ds, d)[i] for d in drivers] + tf)
         y = y_all[i]
-        pred = np.full(n, np.nan)
-        for k in range(n_folds):
-            test = fold_of == k
-            train = ~test & np.isfinite(y)
-            model = HistGradientBoostingRegressor(loss="absolute_error", max_iter=max_iter, learning_rate=0.15, random_state=seed)
-            model.fit(X[train], y[train])
-            pred[test] = model.predict(X[test])
-        r = y - pred
+        usable = np.isfinite(y)
+        for _ in range(1 + refit):
+            pred = np.full(n, np.nan)
+            for k in range(n_folds):
+                test = fold_of == k
+                train = ~test & usable
+                model = HistGradientBoostingRegressor(loss="absolute_error", max_iter=max_iter, learning_rate=0.15, random_state=seed)
+                model.fit(X[train], y[train])
+                pred[test] = model.predict(X[test])
+            r = y - pred
+            # Refit without the steps the first fit finds far off: a fault the model trained on (a
+            # temperature read in K, a flux read in MJ) pulls the leaves it falls in, and so the
+            # predictions of clean days with like weather, far from the fault.
+            usable = np.isfinite(y) & (_robust_z(r[None, :])[0] <= trim)
         point = _robust_z(r[None, :])[0]
         # Winsorise before smoothing, so that a spike does not spread over its neighbours.
         med, s = np.nanmedian(r), robust_sd(r)
