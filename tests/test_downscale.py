@@ -137,6 +137,27 @@ def test_constraint_layer_conserves_and_keeps_non_negative(dtype, tol):
     torch.testing.assert_close(out[1, 1, :8, :8], coarse[1, 1, 0, 0].expand(8, 8))
 
 
+@pytest.mark.parametrize("multiplicative", [False, True])
+def test_constraint_layer_spreads_its_correction_without_steps_at_cell_edges(multiplicative):
+    # A smooth truth and a raw field off by a smoothly varying bias: a per-cell correction jumps at every coarse-cell
+    # edge (spurious fine-scale power); the smooth passes leave a much smaller, smoother error.
+    f, n = 8, 64
+    lat = 45.0 + 0.05 * (torch.arange(n, dtype=torch.float64) + 0.5)
+    w = torch.cos(torch.deg2rad(lat))[None, None, :, None]
+    i, j = torch.meshgrid(torch.arange(n, dtype=torch.float64), torch.arange(n, dtype=torch.float64), indexing="ij")
+    truth = (5.0 + torch.sin(2 * torch.pi * i / 48) + torch.cos(2 * torch.pi * j / 40))[None, None]
+    bias = 1.0 + 0.3 * torch.sin(2 * torch.pi * (i + j) / 56)[None, None]
+    raw = truth * bias if multiplicative else truth + bias
+    smooth, blocky = ConstraintLayer(f, [multiplicative]).double(), ConstraintLayer(f, [multiplicative], smooth_steps=0).double()
+    coarse = smooth.coarse_mean(truth, w)
+    edge_jump = lambda e: float(torch.diff(e, dim=-1)[..., f - 1::f].abs().max())  # noqa: E731
+    rms = lambda e: float((e**2).mean() ** 0.5)  # noqa: E731
+    out_smooth, out_blocky = smooth(raw, coarse, w), blocky(raw, coarse, w)
+    assert float((smooth.coarse_mean(out_smooth, w) - coarse).abs().max()) < 1e-12
+    assert edge_jump(out_smooth - truth) < 0.3 * edge_jump(out_blocky - truth)
+    assert rms(out_smooth - truth) < 0.7 * rms(out_blocky - truth)
+
+
 # --- the network ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
