@@ -131,6 +131,18 @@ def _value(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _changed_since(record: dict) -> bool:
+    """Whether the notebook has commits that the recorded run did not contain."""
+    commit = record.get("commit", "unknown").split("+")[0]
+    try:
+        last = subprocess.run(["git", "log", "-1", "--format=%H", "--", f"notebooks/{record['notebook']}"],
+                              cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return bool(last) and subprocess.run(["git", "merge-base", "--is-ancestor", last, commit], cwd=ROOT,
+                                             capture_output=True).returncode != 0
+    except (OSError, subprocess.CalledProcessError):
+        return False
+
+
 def write_report() -> Path:
     """Rebuild docs/full_mode.md from every record in docs/full_mode/."""
     records = [json.loads(p.read_text()) for p in sorted(RECORDS.glob("*.json"))]
@@ -147,6 +159,8 @@ def write_report() -> Path:
     ]
     for r in records:
         result = "ok" if r["ok"] else "FAILED: " + "; ".join(r["problems"])
+        if _changed_since(r):
+            result += " (the notebook changed after this run)"
         m = r["machine"]
         lines.append(f"| `{r['notebook']}` | {result} | {r['wall_s'] / 60:.1f} min ({r['wall_s']:.0f} s) | "
                      f"{r['code_cells']} | {r['date']} | {r['commit']} | {m['cpus']} ({m['load_at_start']}) |")
