@@ -39,7 +39,8 @@ from .. import physics
 from .landcover import LAND_COVER
 from .virtual_land import _W_PER_MJ_DAY, VARIABLE_ATTRS, _axis, _cell_keys, _hash_normal, _land_cover_maps, _smooth_field, _synoptic
 
-__all__ = ["fine_forcing", "FINE_FORCING_VARIABLES", "FINE_STATIC_VARIABLES"]
+__all__ = ["fine_forcing", "FINE_FORCING_VARIABLES", "FINE_STATIC_VARIABLES", "topographic_position", "marine_influence",
+           "TPI_SCALE_DEG", "MARINE_SCALE_DEG"]
 
 #: The dynamic variables of :func:`fine_forcing` (all ``(time, lat, lon)``).
 FINE_FORCING_VARIABLES = ("tmean", "tmin", "tmax", "rs", "precip", "wind", "ea")
@@ -83,6 +84,26 @@ def _fractal(seed: int, stream: int, lat2: np.ndarray, lon2: np.ndarray, *, n_wa
     return field / np.sqrt(0.5 * np.sum(amp**2))
 
 
+#: Width of the surroundings of the topographic position index [degrees] (about 15 km).
+TPI_SCALE_DEG = 0.15
+#: Width of the sea-fraction window of the marine influence [degrees] (about 30 km).
+MARINE_SCALE_DEG = 0.3
+
+
+def topographic_position(elevation: np.ndarray, cells: float) -> np.ndarray:
+    """Topographic position index [m]: height above a Gaussian-smoothed surface of ``cells`` grid cells.
+
+    Positive on ridges (windy, exposed), negative in valleys (cold-air pooling);
+    Weiss (2001), Topographic position and landforms analysis, ESRI User Conference.
+    """
+    return elevation - ndimage.gaussian_filter(np.asarray(elevation, dtype=float), sigma=cells, mode="nearest")
+
+
+def marine_influence(sea_fraction: np.ndarray, cells: float) -> np.ndarray:
+    """Sea fraction [1] within a Gaussian window of ``cells`` grid cells: damps temperature swings, speeds up wind."""
+    return ndimage.gaussian_filter(sea_fraction, sigma=cells, mode="nearest")
+
+
 def _terrain(lat2: np.ndarray, lon2: np.ndarray, resolution: float, seed: int) -> dict[str, np.ndarray]:
     coast = _smooth_field(seed, 101, lat2, lon2, n_modes=6, wavelength_deg=9.0) + 0.25 * _fractal(seed, 102, lat2, lon2, n_waves=80, wavelengths=(0.3, 4.0))
     land = coast > -0.55
@@ -97,10 +118,9 @@ def _terrain(lat2: np.ndarray, lon2: np.ndarray, resolution: float, seed: int) -
     gy, gx = gy / dy, gx / dx  # m per m, northward and eastward
     slope = np.degrees(np.arctan(np.hypot(gx, gy)))
     aspect = np.degrees(np.arctan2(-gx, -gy)) % 360.0
-    cells = 0.15 / resolution
-    tpi = z - ndimage.gaussian_filter(z, sigma=cells, mode="nearest")  # topographic position: + ridge, - valley
+    tpi = topographic_position(z, TPI_SCALE_DEG / resolution)
     upslope = np.clip(gx * _FLOW[0] + gy * _FLOW[1], 0.0, None)  # windward rise per metre along the flow
-    marine = ndimage.gaussian_filter((~land).astype(float), sigma=0.3 / resolution, mode="nearest")
+    marine = marine_influence((~land).astype(float), MARINE_SCALE_DEG / resolution)
     return {"elevation": z, "land": land, "slope": slope, "aspect": aspect, "tpi": tpi, "upslope": upslope, "marine": marine}
 
 

@@ -45,7 +45,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from ..data.fine_forcing import FINE_FORCING_VARIABLES
+from ..data.fine_forcing import FINE_FORCING_VARIABLES, MARINE_SCALE_DEG, TPI_SCALE_DEG, marine_influence, topographic_position
 from ..physics import solar_declination
 from ..units import UnitError, convert, units_of
 from .evaluate import _spectrum_2d
@@ -188,20 +188,14 @@ def _static_channels(static: xr.Dataset, coarse_z_fine: np.ndarray) -> np.ndarra
     classes = static["land_cover"].values.astype(int)
     onehot = np.stack([(classes == k) for k in range(_N_CLASSES)]).astype(np.float32)
     land = static["land_fraction"].values.astype(float)
-    # Topographic position (height above the ~15 km surroundings): ridges are windy, valleys pool cold air.
-    cells = _TPI_DEG / _spacing(static)
-    tpi = z - ndimage.gaussian_filter(z.astype(float), sigma=cells, mode="nearest")
-    # Marine influence: the sea fraction within ~30 km damps temperature swings and speeds up wind.
-    marine = ndimage.gaussian_filter(1.0 - land, sigma=2 * cells, mode="nearest")
+    spacing = _spacing(static)
+    tpi = topographic_position(z, TPI_SCALE_DEG / spacing)
+    marine = marine_influence(1.0 - land, MARINE_SCALE_DEG / spacing)
     sky_view = 0.5 * (1.0 + np.cos(np.deg2rad(slope)))
     chans = [z / 1000.0, coarse_z_fine / 1000.0, (z - coarse_z_fine) / 300.0, slope / 10.0,
              np.sin(asp) * slope / 10.0, np.cos(asp) * slope / 10.0, land, tpi / 100.0, marine,
              (1.0 - sky_view) * 20.0]
     return np.concatenate([np.stack(chans).astype(np.float32), onehot])
-
-
-#: Scale of the topographic position index [degrees]: height relative to a Gaussian-smoothed surface of this width.
-_TPI_DEG = 0.15
 
 
 def _spacing(static: xr.Dataset) -> float:
