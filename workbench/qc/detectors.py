@@ -28,6 +28,7 @@ from .anomalies import time_step
 __all__ = [
     "DETECTORS",
     "RULES",
+    "MODEL_DRIVERS",
     "Detector",
     "PLAUSIBLE_RANGES",
     "detector_scores",
@@ -398,7 +399,8 @@ def pyod_score(ds: xr.Dataset, variable: str, *, method: str = "ecod", contamina
 
 # --- the learned model of the expected signal -------------------------------------------------
 
-_DRIVERS = ("rs", "rn", "g", "tmean", "vpd", "wind", "rh")  # weather, no seasonal clock (potential radiation, LAI): a clock lets the model memorise a fault's dates
+#: Default drivers of the learned model of the expected signal (:func:`model_residual_score`).
+MODEL_DRIVERS = ("rs", "rn", "g", "tmean", "vpd", "wind", "rh")  # weather, no seasonal clock (potential radiation, LAI): a clock lets the model memorise a fault's dates
 
 
 def _time_features(ds: xr.Dataset) -> list[np.ndarray]:
@@ -466,7 +468,7 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     _, per_day = _resolution(ds)
     window = window or (per_day if per_day > 1 else 7)
     y_all = _values(ds, variable)
-    drivers = [d for d in (drivers or _DRIVERS) if d != variable and d in ds]
+    drivers = [d for d in (drivers or MODEL_DRIVERS) if d != variable and d in ds]
     scores = np.zeros_like(y_all)
     preds = np.full_like(y_all, np.nan)
     tf = _time_features(ds)[2:]  # the diurnal phase only: a seasonal clock would let the model memorise a fault's dates
@@ -475,7 +477,7 @@ def model_residual_score(ds: xr.Dataset, variable: str, *, drivers=None, n_folds
     block = max(1, min(int(block_days * per_day), n // (2 * n_folds)))  # at least two blocks per fold
     fold_of = (np.arange(n) // block) % n_folds
     if not drivers and not tf:
-        raise ValueError(f"the model of {variable!r} needs drivers; none of {list(_DRIVERS)} is in the data")
+        raise ValueError(f"the model of {variable!r} needs drivers; none of {list(MODEL_DRIVERS)} is in the data")
     for i in range(y_all.shape[0]):
         X = np.column_stack([_values(ds, d)[i] for d in drivers] + tf)
         y = y_all[i]

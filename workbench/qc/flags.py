@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from .anomalies import ANOMALY_TYPES, truth_name
-from .detectors import _DRIVERS, DETECTORS, RULES, detector_scores
+from .detectors import MODEL_DRIVERS, DETECTORS, RULES, detector_scores
 
 __all__ = [
     "ENSEMBLE",
@@ -94,7 +94,7 @@ def score_all(ds: xr.Dataset, variables, detectors=None, *, seed: int = 0, optio
     out = {}
     # The learned model of each variable is driven by the variables *not* screened here, so
     # that a fault in one screened variable (a temperature read in K) cannot move another's model.
-    independent = [d for d in _DRIVERS if d in ds and d not in variables]
+    independent = [d for d in MODEL_DRIVERS if d in ds and d not in variables]
     for v, d in tqdm([(v, d) for v in variables for d in detectors], desc="screening", disable=not progress):
         kw = dict(options.get(d, {}))
         if d == "model" and "drivers" not in kw and independent:
